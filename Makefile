@@ -1,0 +1,44 @@
+# Every target is self-sufficient on a fresh Debian/Ubuntu machine: it makes the
+# virtual environment, installs the package, starts (or installs) a Docker
+# engine and prepares the base images, doing nothing where all is already there.
+
+VENV    := .venv
+PY      := $(VENV)/bin/python
+GRADER  := $(VENV)/bin/grader
+STAMP   := $(VENV)/.installed
+
+.PHONY: setup test lint demo lab bench clean gc
+
+$(STAMP): pyproject.toml
+	@python3 -m venv $(VENV) 2>/dev/null || { \
+	  echo "python3-venv is missing; installing it (needs root)"; \
+	  apt-get update -qq && apt-get install -y -qq python3-venv && python3 -m venv $(VENV); }
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+setup: $(STAMP)
+	$(GRADER) images prepare
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check grader tests benchmarks
+	$(VENV)/bin/ruff format --check grader tests benchmarks
+	$(VENV)/bin/mypy
+
+test: setup lint
+	$(PY) -m pytest
+
+demo: setup
+	$(GRADER) demo
+
+lab: setup
+	$(VENV)/bin/jupyter lab --allow-root --notebook-dir=$(CURDIR)
+
+bench: setup
+	$(PY) -m benchmarks
+
+gc: $(STAMP)
+	$(GRADER) gc
+
+clean:
+	rm -rf $(VENV) demo-output .pytest_cache .mypy_cache .ruff_cache

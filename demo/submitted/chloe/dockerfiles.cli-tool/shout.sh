@@ -1,0 +1,3 @@
+#!/bin/sh
+# shout: print the arguments in capitals
+echo "$@" | tr '[:lower:]' '[:upper:]'

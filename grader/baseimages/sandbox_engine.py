@@ -1,0 +1,57 @@
+"""The grader's sandbox engine: dockerd in a container, with busybox probes for checks."""
+
+from __future__ import annotations
+
+import hashlib
+
+import docker
+
+from grader import system
+from grader.baseimages import busybox, debian
+from grader.baseimages.recipe import DATA, Recipe, build_dockerfile
+
+ENTRYPOINT = DATA / "sandbox-entrypoint.sh"
+PACKAGES = ("busybox-static",)
+DEBIAN_PACKAGES = ("docker.io", "iptables", "ca-certificates")
+DOCKERFILE = f"""\
+FROM {debian.NAME}
+RUN apt-get update \\
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \\
+    {" ".join(DEBIAN_PACKAGES)} \\
+ && rm -rf /var/lib/apt/lists/*
+COPY busybox /grader/probe/busybox
+RUN mkdir /grader/probe/bin && for applet in $(/grader/probe/busybox --list); do \\
+      [ "$applet" = busybox ] || ln -s ../busybox "/grader/probe/bin/$applet"; \\
+    done
+COPY sandbox-entrypoint.sh /usr/local/bin/sandbox-entrypoint
+ENTRYPOINT ["/usr/local/bin/sandbox-entrypoint"]
+"""
+
+
+def tag() -> str:
+    """The image's name: its tag is a short hash of the Dockerfile and the entrypoint."""
+    digest = hashlib.sha256(DOCKERFILE.encode() + ENTRYPOINT.read_bytes()).hexdigest()
+    return f"docker-course/sandbox-engine:{digest[:12]}"
+
+
+TAG = NAME = tag()
+
+
+def description() -> str:
+    """What the image is made of, for its recipe label."""
+    return (
+        f"{', '.join(DEBIAN_PACKAGES)} from the Debian archive on {debian.NAME}; probes from "
+        f"busybox-static {system.package_version('busybox-static')}"
+    )
+
+
+def build(client: docker.DockerClient, tag: str = TAG) -> None:
+    """Build the sandbox engine image on the host's debian:bookworm-slim."""
+    files = {
+        "busybox": (busybox.HOST_BUSYBOX, 0o755),
+        "sandbox-entrypoint.sh": (ENTRYPOINT, 0o755),
+    }
+    build_dockerfile(client, tag, DOCKERFILE, files, description())
+
+
+RECIPE = Recipe(NAME, PACKAGES, build, needs=(debian.NAME,), pullable=False)

@@ -1,0 +1,95 @@
+"""The `grader` command: a thin layer over grader.commands, one module per verb."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from grader import __version__
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="grader")
+def main() -> None:
+    """Grade what students built with Docker, each submission in a sandboxed engine."""
+
+
+@main.command()
+@click.argument("exercise_id")
+@click.argument("submission", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON instead of a table.")
+def check(exercise_id: str, submission: Path, as_json: bool) -> None:
+    """Grade SUBMISSION (a folder) against exercise EXERCISE_ID in a fresh sandbox."""
+    from grader.commands import check as command
+
+    raise SystemExit(command.main(exercise_id=exercise_id, submission=submission, as_json=as_json))
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def doctor(as_json: bool) -> None:
+    """Report whether this machine can run the course and the grader, with a fix for each problem."""
+    from grader.commands import doctor as command
+
+    raise SystemExit(command.main(as_json=as_json))
+
+
+@main.group()
+def images() -> None:
+    """The base images the course and the grader use."""
+
+
+@images.command("prepare")
+@click.argument("names", nargs=-1)
+def images_prepare(names: tuple[str, ...]) -> None:
+    """Make every base image available: present, else pulled, else built from local packages."""
+    from grader.commands import images as command
+
+    raise SystemExit(command.prepare(names=list(names)))
+
+
+@images.command("list")
+def images_list() -> None:
+    """Show each base image, whether it is present and how it was made."""
+    from grader.commands import images as command
+
+    raise SystemExit(command.show())
+
+
+@main.command()
+@click.option("--jobs", "-j", type=int, default=None, help="Submissions graded at once.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("demo-output"),
+    show_default=True,
+    help="Where the gradebook and feedback files go.",
+)
+def demo(jobs: int | None, out: Path) -> None:
+    """Grade the bundled sample class and print its gradebook."""
+    from grader.commands import demo as command
+
+    raise SystemExit(command.main(jobs=jobs, out=out))
+
+
+@main.command()
+@click.option(
+    "--all",
+    "everything",
+    is_flag=True,
+    help="Remove what any grading run left, not only runs whose process is gone.",
+)
+def gc(everything: bool) -> None:
+    """Remove containers and volumes that crashed grading runs left on the engine."""
+    from grader.commands import gc as command
+
+    raise SystemExit(command.main(everything=everything))
+
+
+@main.command()
+def exercises() -> None:
+    """List the course's exercises."""
+    from grader.commands import exercises as command
+
+    raise SystemExit(command.main())

@@ -1,0 +1,137 @@
+"""Containers that checks start inside a sandbox: locked down and bounded."""
+
+from __future__ import annotations
+
+import shlex
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import docker
+import docker.errors
+import requests
+from docker.models.containers import Container
+
+from grader.backend import PROBE_DIR
+from grader.exercise import Exercise
+from grader.sandbox import PROBE_SOURCE
+from grader.text import decode, last_lines
+
+OUTPUT_LIMIT = 64 * 1024
+
+
+class ContainerStopped(RuntimeError):
+    """A container that should keep running stopped."""
+
+
+@dataclass
+class RunResult:
+    """What one `docker run --rm` of an image gave."""
+
+    command: str
+    exit_code: int | None
+    stdout: str
+    stderr: str
+    timed_out: bool = False
+
+
+def options(exercise: Exercise) -> dict[str, Any]:
+    """The docker-py run options every checked container gets."""
+    limits = exercise.limits
+    return {
+        "network_mode": "bridge" if exercise.run_network else "none",
+        "cap_drop": ["ALL"],
+        "cap_add": list(exercise.capabilities) or None,
+        "security_opt": ["no-new-privileges"],
+        "pids_limit": limits.pids,
+        "mem_limit": limits.memory,
+        "memswap_limit": limits.memory,
+        "log_config": {"type": "json-file", "config": {"max-size": "1m", "max-file": "1"}},
+        "volumes": {PROBE_SOURCE: {"bind": PROBE_DIR, "mode": "ro"}},
+    }
+
+
+def run_once(
+    client: docker.DockerClient,
+    exercise: Exercise,
+    image: str,
+    args: tuple[str, ...],
+    *,
+    entrypoint: list[str] | None = None,
+    user: str | None = None,
+    timeout_s: float | None = None,
+) -> RunResult:
+    """Run `image` with `args` until it exits (or its time is up), like `docker run --rm`."""
+    timeout = timeout_s or exercise.limits.run_timeout_s
+    command = _describe(image, args, entrypoint, user)
+    container = client.containers.create(
+        image, list(args) or None, entrypoint=entrypoint, user=user, **options(exercise)
+    )
+    try:
+        try:
+            container.start()
+        except docker.errors.APIError as refused:
+            return RunResult(command, 127, "", _start_error(refused))
+        exit_code, timed_out = _wait(container, timeout)
+        return RunResult(
+            command=command,
+            exit_code=exit_code,
+            stdout=_output(container, stdout=True),
+            stderr=_output(container, stdout=False),
+            timed_out=timed_out,
+        )
+    finally:
+        container.remove(force=True)
+
+
+def start(
+    client: docker.DockerClient,
+    exercise: Exercise,
+    image: str,
+    *,
+    entrypoint: list[str] | None = None,
+) -> Container:
+    """Start a long-running container of `image` and make sure it keeps running."""
+    container = client.containers.run(image, detach=True, entrypoint=entrypoint, **options(exercise))
+    container.reload()
+    if container.status != "running":
+        state = container.attrs["State"]
+        logs = last_lines(decode(container.logs(tail=20)), 10)
+        container.remove(force=True)
+        raise ContainerStopped(
+            f"The container stopped right after it started (exit code {state['ExitCode']})."
+            + (f" Its last output:\n{logs}" if logs else " It printed nothing.")
+        )
+    return container
+
+
+def _wait(container: Container, timeout_s: float) -> tuple[int | None, bool]:
+    deadline = time.monotonic() + timeout_s
+    try:
+        status = container.wait(timeout=max(deadline - time.monotonic(), 0.1))
+        return int(status["StatusCode"]), False
+    except (requests.exceptions.ConnectionError, requests.exceptions.ReadTimeout):
+        container.kill()
+        return None, True
+
+
+def _start_error(error: docker.errors.APIError) -> str:
+    """What `docker run` prints when the container's program cannot be started."""
+    explanation = str(error.explanation or error).split("starting container process caused: ")[-1]
+    return f"docker: the container could not start: {explanation}"
+
+
+def _output(container: Container, *, stdout: bool) -> str:
+    data = container.logs(stdout=stdout, stderr=not stdout)
+    return decode(data[:OUTPUT_LIMIT])
+
+
+def _describe(image: str, args: tuple[str, ...], entrypoint: list[str] | None, user: str | None) -> str:
+    """The `docker run` command a student would type to do the same."""
+    words = ["docker", "run", "--rm"]
+    if user:
+        words += ["--user", user]
+    if entrypoint:
+        words += ["--entrypoint", entrypoint[0]]
+    words += [image, *(entrypoint or [])[1:], *args]
+    return shlex.join(words)

@@ -1,0 +1,112 @@
+"""Exercises as data: one folder each, found by id under exercises/."""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+ROOT = Path(__file__).resolve().parent.parent
+EXERCISES = ROOT / "exercises"
+SOLUTIONS = ROOT / "solutions"
+
+
+class UnknownExercise(LookupError):
+    """No exercise folder has that id."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on what one submission may use, inside its sandbox."""
+
+    build_timeout_s: float = 120
+    run_timeout_s: float = 10
+    check_timeout_s: float = 10
+    memory: str = "256m"
+    pids: int = 128
+    context_bytes: int = 200 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """An exercise: its task, the images it needs, its limits and its checks."""
+
+    id: str
+    title: str
+    topic: str
+    kind: str
+    folder: Path
+    version: str = "1"
+    images: tuple[str, ...] = ("busybox:latest",)
+    limits: Limits = field(default_factory=Limits)
+    build_network: bool = False
+    run_network: bool = False
+    capabilities: tuple[str, ...] = ()
+    lint_points: bool = False
+
+    @property
+    def checks(self) -> Path:
+        return self.folder / "checks.py"
+
+    @property
+    def readme(self) -> Path:
+        return self.folder / "README.md"
+
+    @property
+    def solution(self) -> Path:
+        return SOLUTIONS / self.id
+
+    @property
+    def tag(self) -> str:
+        """The name the student's image gets inside the sandbox."""
+        return f"submission/{self.id.replace('.', '-')}:latest"
+
+    def digest(self) -> str:
+        """A digest of the exercise's definition and checks (for caching and replay)."""
+        sha = hashlib.sha256()
+        for path in (self.folder / "exercise.toml", self.checks):
+            sha.update(path.read_bytes())
+        return sha.hexdigest()[:16]
+
+
+def load(exercise_id: str, root: Path = EXERCISES) -> Exercise:
+    """The exercise with this id, read from its exercise.toml."""
+    folder = root / exercise_id
+    config = folder / "exercise.toml"
+    if not config.is_file():
+        known = ", ".join(e.id for e in all_exercises(root)) or "none"
+        raise UnknownExercise(f"There is no exercise '{exercise_id}'. Known exercises: {known}.")
+    return _from_toml(folder, tomllib.loads(config.read_text()))
+
+
+def all_exercises(root: Path = EXERCISES) -> list[Exercise]:
+    """Every exercise of the course, by id."""
+    return [load(p.parent.name, root) for p in sorted(root.glob("*/exercise.toml"))]
+
+
+def _from_toml(folder: Path, data: dict[str, Any]) -> Exercise:
+    if data.get("id") != folder.name:
+        raise ValueError(f"{folder}/exercise.toml: id must be '{folder.name}'")
+    limits = Limits(**data.get("limits", {}))
+    network = data.get("network", {})
+    return Exercise(
+        id=data["id"],
+        title=data["title"],
+        topic=data["topic"],
+        kind=data["kind"],
+        folder=folder,
+        version=str(data.get("version", "1")),
+        images=tuple(data.get("images", ["busybox:latest"])),
+        limits=limits,
+        build_network=bool(network.get("build", False)),
+        run_network=bool(network.get("run", False)),
+        capabilities=tuple(data.get("capabilities", [])),
+        lint_points=bool(data.get("lint_points", False)),
+    )

@@ -1,0 +1,57 @@
+"""Per-student feedback files in Markdown: what passed, what failed, what to try."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from grader.result import CheckResult, Result
+from grader.text import last_lines
+
+
+def markdown(student: str, results: list[Result]) -> str:
+    """One student's feedback for all their graded exercises."""
+    lines = [f"# Feedback for {student}", ""]
+    for result in sorted(results, key=lambda r: r.exercise):
+        lines += _exercise(result)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def write(student: str, results: list[Result], folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{student}.md"
+    path.write_text(markdown(student, results))
+    return path
+
+
+def _exercise(result: Result) -> list[str]:
+    lines = [f"## {result.exercise}: {result.score:g}/{result.max_score:g}", ""]
+    if result.status != "graded":
+        lines += [f"**Status: {result.status}.** {result.reason}", ""]
+    for check in result.checks:
+        lines += _check(check)
+    if result.advice:
+        lines += ["", "**Advice** (no points lost):", ""]
+        lines += [f"- {advice}" for advice in result.advice]
+    if result.log and not all(check.passed for check in result.checks):
+        lines += ["", "Last lines of the build:", "", "```", last_lines(result.log, 12), "```"]
+    return [*lines, ""]
+
+
+def _check(check: CheckResult) -> list[str]:
+    name = check.name.replace("_", " ")
+    if check.passed:
+        return [f"- ✅ **{name}** ({check.points:g}/{check.max_points:g}): {check.expected}"]
+    lines = [
+        f"- ❌ **{name}** (0/{check.max_points:g})",
+        f"  - Expected: {check.expected}",
+        f"  - Found: {_indent(check.found or 'something else')}",
+    ]
+    if check.hint:
+        lines.append(f"  - Hint: {check.hint}")
+    if check.reproduce:
+        lines.append(f"  - Try it yourself: `{check.reproduce}`")
+    return lines
+
+
+def _indent(text: str) -> str:
+    return text.replace("\n", "\n    ")

@@ -1,0 +1,58 @@
+"""What an image says about itself, read from the engine without starting a container."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import docker
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One step of an image's history: the instruction that made it and its size."""
+
+    created_by: str
+    size: int
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    """An image's configuration, as `docker image inspect` and `docker history` show it."""
+
+    id: str
+    tag: str
+    entrypoint: list[str] | None
+    cmd: list[str] | None
+    exposed_ports: set[str]
+    user: str
+    workdir: str
+    env: dict[str, str]
+    labels: dict[str, str]
+    size: int
+    layers: list[str]
+    history: list[Layer] = field(default_factory=list)
+
+
+def inspect(client: docker.DockerClient, name: str) -> ImageInfo:
+    """Everything checks may ask of image `name`, from inspect and history."""
+    attrs = client.api.inspect_image(name)
+    config = attrs.get("Config") or {}
+    env = dict(item.split("=", 1) for item in config.get("Env") or [] if "=" in item)
+    history = [
+        Layer(created_by=step.get("CreatedBy", ""), size=int(step.get("Size", 0)))
+        for step in reversed(client.api.history(name))
+    ]
+    return ImageInfo(
+        id=attrs["Id"],
+        tag=name,
+        entrypoint=config.get("Entrypoint"),
+        cmd=config.get("Cmd"),
+        exposed_ports=set(config.get("ExposedPorts") or {}),
+        user=config.get("User") or "",
+        workdir=config.get("WorkingDir") or "",
+        env=env,
+        labels=dict(config.get("Labels") or {}),
+        size=int(attrs.get("Size", 0)),
+        layers=list((attrs.get("RootFS") or {}).get("Layers") or []),
+        history=history,
+    )

@@ -1,0 +1,61 @@
+"""What grading runs left on the host engine, found by their labels, and removing it."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import docker
+import docker.errors
+
+from grader import labels
+
+
+@dataclass(frozen=True)
+class Leftover:
+    kind: str
+    name: str
+    run_id: str
+
+
+def find(client: docker.DockerClient, *, everything: bool = False) -> list[Leftover]:
+    """Containers and volumes of grading runs whose process is gone (or of all runs)."""
+    found: list[Leftover] = []
+    for container in client.containers.list(all=True, filters={"label": labels.RUN}):
+        if everything or _orphaned(container.labels):
+            found.append(Leftover("container", container.name, container.labels[labels.RUN]))
+    for volume in client.volumes.list(filters={"label": labels.RUN}):
+        tags = volume.attrs.get("Labels") or {}
+        if everything or _orphaned(tags):
+            found.append(Leftover("volume", volume.name, tags[labels.RUN]))
+    return found
+
+
+def remove(client: docker.DockerClient, leftovers: list[Leftover]) -> None:
+    """Remove containers first (they hold the volumes), then volumes."""
+    for item in sorted(leftovers, key=lambda leftover: leftover.kind != "container"):
+        try:
+            if item.kind == "container":
+                client.containers.get(item.name).remove(force=True, v=True)
+            else:
+                client.volumes.get(item.name).remove(force=True)
+        except docker.errors.NotFound:
+            continue
+
+
+def of_run(client: docker.DockerClient, run_id: str) -> list[Leftover]:
+    """Everything on the engine that carries `run_id`."""
+    return [item for item in find(client, everything=True) if item.run_id == run_id]
+
+
+def _orphaned(tags: dict[str, str]) -> bool:
+    pid = int(tags.get(labels.OWNER_PID, "0") or 0)
+    if pid <= 0:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False

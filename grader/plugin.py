@@ -1,0 +1,211 @@
+"""The pytest plugin that runs an exercise's checks.py against one built image.
+
+It gives checks their fixtures (`build`, `image`, `images`, `run`, `host`,
+`image_fs`) and turns each test's outcome into a CheckResult a student can
+read. Checks never see which engine they talk to.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import docker
+import docker.errors
+import pytest
+import testinfra.host
+from docker.models.containers import Container
+
+from grader import containers
+from grader.backend import PROBE_DIR, ShellError, host_for
+from grader.build import BuildResult
+from grader.exercise import Exercise
+from grader.images_info import ImageInfo, inspect
+from grader.result import CheckResult
+from grader.rubric import item_of
+from grader.text import shorten
+
+
+class Unavailable(Exception):
+    """What a check needs is not there (no image, a stopped container); the text says why."""
+
+
+@dataclass
+class Target:
+    """What the checks of one grading run look at."""
+
+    exercise: Exercise
+    build: BuildResult
+    client: docker.DockerClient | None
+    started: list[Container] = field(default_factory=list)
+
+
+class GradingPlugin:
+    """Fixtures for checks, and the rubric results collected from their outcomes."""
+
+    def __init__(self, target: Target) -> None:
+        self.target = target
+        self.results: dict[str, CheckResult] = {}
+        self.items: list[pytest.Item] = []
+        self.collect_errors: list[str] = []
+        self.interrupted = False
+
+    # -- fixtures -----------------------------------------------------------
+
+    @pytest.fixture(scope="session")
+    def build(self) -> BuildResult:
+        return self.target.build
+
+    @pytest.fixture(scope="session")
+    def image(self) -> ImageInfo:
+        return self._inspect(self._built_image())
+
+    @pytest.fixture(scope="session")
+    def images(self) -> Callable[[str], ImageInfo]:
+        return self._inspect
+
+    @pytest.fixture(scope="session")
+    def run(self) -> Callable[..., containers.RunResult]:
+        def run(*args: str, image: str | None = None, **options: Any) -> containers.RunResult:
+            name = image or self._built_image()
+            return containers.run_once(self._client(), self.target.exercise, name, args, **options)
+
+        return run
+
+    @pytest.fixture(scope="session")
+    def host(self) -> Iterator[testinfra.host.Host]:
+        yield from self._host(entrypoint=None)
+
+    @pytest.fixture(scope="session")
+    def image_fs(self) -> Iterator[testinfra.host.Host]:
+        yield from self._host(entrypoint=[f"{PROBE_DIR}/busybox", "sleep", "2147483647"])
+
+    # -- hooks --------------------------------------------------------------
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        self.items = [item for item in items if item_of(item) is not None]
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.collect_errors.append(str(report.longrepr))
+
+    def pytest_keyboard_interrupt(self) -> None:
+        self.interrupted = True
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+        outcome = yield
+        report = outcome.get_result()
+        if item_of(item) is None or item.name in self.results:
+            return
+        if report.failed or (report.when == "call" and report.passed):
+            found = "" if report.passed else self._found(call.excinfo)
+            self.results[item.name] = _result(item, passed=report.passed, found=found)
+
+    def outcomes(self) -> list[CheckResult]:
+        """One result per rubric item, in the order of checks.py."""
+        return [
+            self.results.get(item.name) or _result(item, passed=False, found="The check did not run.")
+            for item in self.items
+        ]
+
+    # -- helpers ------------------------------------------------------------
+
+    def _client(self) -> docker.DockerClient:
+        if self.target.client is None:
+            raise Unavailable(self.target.build.error or "The sandbox engine is not available.")
+        return self.target.client
+
+    def _built_image(self) -> str:
+        if not self.target.build.ok:
+            raise Unavailable(self.target.build.error)
+        return self.target.build.image
+
+    def _inspect(self, name: str) -> ImageInfo:
+        return inspect(self._client(), name)
+
+    def _host(self, *, entrypoint: list[str] | None) -> Iterator[testinfra.host.Host]:
+        client = self._client()
+        try:
+            container = containers.start(
+                client, self.target.exercise, self._built_image(), entrypoint=entrypoint
+            )
+        except containers.ContainerStopped as stopped:
+            raise Unavailable(str(stopped)) from None
+        self.target.started.append(container)
+        host = host_for(client.api, container.id, timeout_s=self.target.exercise.limits.check_timeout_s)
+        try:
+            yield host
+        finally:
+            host.backend.close()
+
+    def _found(self, excinfo: pytest.ExceptionInfo[BaseException] | None) -> str:
+        if excinfo is None:
+            return ""
+        error = excinfo.value
+        if isinstance(error, AssertionError):
+            message = str(error).split("\nassert ")[0].strip()
+            return "" if message.startswith("assert ") else shorten(message, 1500)
+        if isinstance(error, Unavailable):
+            return str(error)
+        if isinstance(error, ShellError) or (
+            isinstance(error, docker.errors.APIError) and "is not running" in str(error)
+        ):
+            return "The container stopped while it was being checked."
+        return shorten(f"The check could not finish: {error}", 1500)
+
+
+def run_checks(target: Target) -> list[CheckResult]:
+    """Run the exercise's checks against `target` and return one result per rubric item."""
+    plugin = GradingPlugin(target)
+    checks: Path = target.exercise.checks
+    sys.modules.pop(checks.stem, None)  # every exercise's checks module is named "checks"
+    code = pytest.main(
+        [
+            str(checks),
+            "-c",
+            os.devnull,
+            "--rootdir",
+            str(checks.parent),
+            "-o",
+            "python_files=checks.py",
+            "--import-mode=importlib",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:pytest11.testinfra",
+            "-p",
+            "no:terminal",
+            "-p",
+            "no:timeout",
+        ],
+        plugins=[plugin],
+    )
+    sys.modules.pop(checks.stem, None)
+    if plugin.interrupted:
+        raise KeyboardInterrupt
+    if plugin.collect_errors or code in (
+        pytest.ExitCode.USAGE_ERROR,
+        pytest.ExitCode.INTERNAL_ERROR,
+    ):
+        detail = "\n".join(plugin.collect_errors)
+        raise RuntimeError(f"The checks of {target.exercise.id} could not be loaded.\n{detail}")
+    return plugin.outcomes()
+
+
+def _result(item: pytest.Item, *, passed: bool, found: str) -> CheckResult:
+    rubric = item_of(item)
+    assert rubric is not None
+    return CheckResult(
+        name=item.name.removeprefix("test_"),
+        max_points=rubric.points,
+        passed=passed,
+        expected=rubric.expected,
+        found=found,
+        hint=rubric.hint,
+        reproduce=rubric.reproduce,
+    )

@@ -1,0 +1,82 @@
+"""A result as a student reads it in a terminal: a table, then advice and the log."""
+
+from __future__ import annotations
+
+from rich import box
+from rich.console import Console, Group
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from grader.result import CheckResult, Result
+from grader.text import last_lines
+
+
+def render(result: Result) -> Group:
+    """The whole report for one result."""
+    parts: list[object] = [_headline(result), _table(result.checks)]
+    if result.reason:
+        parts.append(Panel(escape(result.reason), title="Why", border_style="yellow"))
+    if result.advice:
+        parts.append(
+            Panel(
+                "\n".join(f"• {escape(a)}" for a in result.advice),
+                title="Advice (no points lost)",
+                border_style="blue",
+            )
+        )
+    if result.log and not all(check.passed for check in result.checks):
+        parts.append(
+            Panel(
+                escape(last_lines(result.log, 15)),
+                title="Last lines of the build",
+                border_style="dim",
+            )
+        )
+    return Group(*parts)  # type: ignore[arg-type]
+
+
+def show(result: Result, console: Console | None = None) -> None:
+    (console or Console()).print(render(result))
+
+
+def _headline(result: Result) -> Text:
+    colour = "green" if result.score == result.max_score else "yellow" if result.score else "red"
+    text = Text.assemble(
+        (f"{result.exercise}", "bold"),
+        f"  {result.status}  ",
+        (f"{result.score:g}/{result.max_score:g} points", f"bold {colour}"),
+        f"  ({result.duration_s:.1f} s)",
+    )
+    return text
+
+
+def _table(checks: list[CheckResult]) -> Table:
+    table = Table(box=box.SIMPLE_HEAD, expand=True, show_lines=True)
+    table.add_column("Check", no_wrap=True)
+    table.add_column("Points", justify="right", no_wrap=True)
+    table.add_column("What we found", ratio=3)
+    table.add_column("Hint", ratio=2)
+    for check in checks:
+        mark = "[green]✓[/]" if check.passed else "[red]✗[/]"
+        table.add_row(
+            f"{mark} {check.name.replace('_', ' ')}",
+            f"{check.points:g}/{check.max_points:g}",
+            _found(check),
+            "" if check.passed else _hint(check),
+        )
+    return table
+
+
+def _found(check: CheckResult) -> str:
+    if check.passed:
+        return escape(check.expected)
+    return f"[bold]Expected:[/] {escape(check.expected)}\n[bold]Found:[/] {escape(check.found or '-')}"
+
+
+def _hint(check: CheckResult) -> str:
+    text = escape(check.hint)
+    if check.reproduce:
+        text += f"\n[dim]Try:[/] [cyan]{escape(check.reproduce)}[/]"
+    return text

@@ -1,0 +1,92 @@
+"""The one result shape: what `grader check`, the demo gradebook and notebooks share."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Status = Literal["graded", "error", "timeout"]
+
+
+@dataclass
+class CheckResult:
+    """One rubric item: its points and what a student needs to read about it."""
+
+    name: str
+    max_points: float
+    passed: bool
+    expected: str
+    found: str = ""
+    hint: str = ""
+    reproduce: str = ""
+
+    @property
+    def points(self) -> float:
+        return self.max_points if self.passed else 0
+
+    @property
+    def message(self) -> str:
+        """One line for a student: what was expected and, if it failed, what was found."""
+        if self.passed:
+            return self.expected
+        return f"Expected: {self.expected} Found: {self.found or 'something else.'}"
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.update(points=self.points, message=self.message)
+        return data
+
+
+@dataclass
+class Result:
+    """The outcome of grading one submission of one exercise."""
+
+    exercise: str
+    submission: str
+    status: Status = "graded"
+    checks: list[CheckResult] = field(default_factory=list)
+    log: str = ""
+    reason: str = ""
+    advice: list[str] = field(default_factory=list)
+    duration_s: float = 0.0
+
+    @property
+    def score(self) -> float:
+        return sum(check.points for check in self.checks)
+
+    @property
+    def max_score(self) -> float:
+        return sum(check.max_points for check in self.checks)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "exercise": self.exercise,
+            "submission": self.submission,
+            "score": self.score,
+            "max_score": self.max_score,
+            "status": self.status,
+            "reason": self.reason,
+            "checks": [check.to_dict() for check in self.checks],
+            "advice": self.advice,
+            "log": self.log,
+            "duration_s": round(self.duration_s, 3),
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Result:
+        fields = ("name", "max_points", "passed", "expected", "found", "hint", "reproduce")
+        checks = [CheckResult(**{k: c[k] for k in fields if k in c}) for c in data["checks"]]
+        return cls(
+            exercise=data["exercise"],
+            submission=data["submission"],
+            status=data["status"],
+            checks=checks,
+            log=data.get("log", ""),
+            reason=data.get("reason", ""),
+            advice=list(data.get("advice", [])),
+            duration_s=data.get("duration_s", 0.0),
+        )

@@ -1,0 +1,48 @@
+"""Rubric items: a check is a pytest test that carries its points and its words.
+
+    from grader.rubric import check
+
+    @check(points=2, expected="The image prints exactly 'Hello container'.",
+           hint="Use CMD in exec form.", reproduce="docker run --rm {image}")
+    def test_says_hello(run):
+        result = run()
+        assert result.stdout == "Hello container\\n", f"it printed {result.stdout!r}"
+
+The assertion's own message is what the student reads as "found".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import pytest
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+MARK = "rubric"
+
+
+@dataclass(frozen=True)
+class Item:
+    """The grading words attached to one check."""
+
+    points: float
+    expected: str
+    hint: str = ""
+    reproduce: str = ""
+
+
+def check(*, points: float, expected: str, hint: str = "", reproduce: str = "") -> Callable[[F], F]:
+    """Mark a test function as a rubric item worth `points`."""
+    if points <= 0:
+        raise ValueError("a rubric item is worth more than 0 points")
+    item = Item(points=points, expected=expected, hint=hint, reproduce=reproduce)
+    return getattr(pytest.mark, MARK)(item)
+
+
+def item_of(node: pytest.Item) -> Item | None:
+    """The rubric item a collected test carries, if any."""
+    marker = node.get_closest_marker(MARK)
+    return marker.args[0] if marker else None

@@ -1,0 +1,162 @@
+"""A grading run's own Docker engine: one dockerd in one bounded container.
+
+Everything a submission does (its builds, its containers) happens inside that
+engine, so one cgroup bounds its memory, CPU and processes, and one
+fixed-size tmpfs bounds its disk. Closing the sandbox removes the container and
+its volume, and with them everything the submission made.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import docker
+import docker.errors
+from docker.models.containers import Container
+from docker.models.volumes import Volume
+
+from grader import labels
+from grader.text import decode, last_lines
+
+SOCKET_DIR = "/run/sandbox"
+PROBE_SOURCE = "/grader/probe"
+START_TIMEOUT_S = 60
+
+
+class SandboxError(RuntimeError):
+    """The sandbox engine could not be started or used."""
+
+
+@dataclass(frozen=True)
+class SandboxLimits:
+    """What one sandbox (everything of one submission together) may use."""
+
+    memory: str = "3g"
+    disk: str = "2g"
+    cpus: float = 1.0
+    pids: int = 1024
+
+
+class Sandbox:
+    """A nested Docker engine for one grading run; use it as a context manager."""
+
+    def __init__(
+        self,
+        host: docker.DockerClient,
+        image: str,
+        *,
+        run_id: str,
+        limits: SandboxLimits = SandboxLimits(),
+    ) -> None:
+        self.host = host
+        self.image = image
+        self.run_id = run_id
+        self.limits = limits
+        self.client: docker.DockerClient | None = None
+        self._container: Container | None = None
+        self._volume: Volume | None = None
+        self._socket_dir: Path | None = None
+
+    def __enter__(self) -> Sandbox:
+        try:
+            self.start()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def start(self) -> docker.DockerClient:
+        """Start the nested engine and return a client for it."""
+        tags = labels.run_labels(self.run_id)
+        self._socket_dir = Path(tempfile.mkdtemp(prefix=f"grader-{os.getpid()}-{self.run_id}-"))
+        self._volume = self.host.volumes.create(
+            driver="local",
+            driver_opts={"type": "tmpfs", "device": "tmpfs", "o": f"size={self.limits.disk}"},
+            labels=tags,
+        )
+        self._container = self.host.containers.run(
+            self.image,
+            ["-H", f"unix://{SOCKET_DIR}/docker.sock", "--log-level=error"],
+            detach=True,
+            name=f"grader-sandbox-{self.run_id}",
+            labels=tags,
+            cap_add=["ALL"],
+            cap_drop=["SYS_RESOURCE"],
+            security_opt=["seccomp=unconfined", "apparmor=unconfined"],
+            mem_limit=self.limits.memory,
+            memswap_limit=self.limits.memory,
+            nano_cpus=int(self.limits.cpus * 1e9),
+            pids_limit=self.limits.pids,
+            volumes={
+                self._volume.name: {"bind": "/var/lib/docker", "mode": "rw"},
+                str(self._socket_dir): {"bind": SOCKET_DIR, "mode": "rw"},
+            },
+        )
+        self.client = self._wait_for_engine()
+        return self.client
+
+    def _wait_for_engine(self) -> docker.DockerClient:
+        assert self._container is not None and self._socket_dir is not None
+        url = f"unix://{self._socket_dir}/docker.sock"
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if (self._socket_dir / "docker.sock").exists():
+                client = docker.DockerClient(base_url=url, timeout=300)
+                try:
+                    client.ping()
+                    return client
+                except (docker.errors.APIError, OSError, docker.errors.DockerException):
+                    client.close()
+            self._container.reload()
+            if self._container.status == "exited":
+                raise SandboxError(f"The sandbox engine stopped while starting:\n{self._logs()}")
+            time.sleep(0.02)
+        raise SandboxError(f"The sandbox engine did not answer within {START_TIMEOUT_S} s.")
+
+    def load_images(self, names: tuple[str, ...] | list[str]) -> None:
+        """Copy base images from the host engine into the sandbox engine."""
+        assert self.client is not None
+        for name in names:
+            try:
+                image = self.host.images.get(name)
+            except docker.errors.ImageNotFound:
+                raise SandboxError(
+                    f"The base image {name} is missing on this machine: run `grader images prepare`."
+                ) from None
+            self.client.images.load(image.save(named=[name]))
+
+    def kill(self) -> None:
+        """Stop everything in the sandbox at once (used when a time limit is reached)."""
+        if self._container is not None:
+            with contextlib.suppress(docker.errors.APIError):
+                self._container.kill()
+
+    def close(self) -> None:
+        """Remove the sandbox container, its volume and its socket folder."""
+        if self.client is not None:
+            self.client.close()
+            self.client = None
+        if self._container is not None:
+            with contextlib.suppress(docker.errors.NotFound):
+                self._container.remove(force=True, v=True)
+            self._container = None
+        if self._volume is not None:
+            with contextlib.suppress(docker.errors.NotFound):
+                self._volume.remove(force=True)
+            self._volume = None
+        if self._socket_dir is not None:
+            shutil.rmtree(self._socket_dir, ignore_errors=True)
+            self._socket_dir = None
+
+    def _logs(self) -> str:
+        assert self._container is not None
+        return last_lines(decode(self._container.logs(tail=20)), 20)

@@ -1,0 +1,68 @@
+"""Fixtures shared by the grader's tests: the host engine and a check that runs leave nothing."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import docker
+import pytest
+
+from grader import engine, labels
+from grader.exercise import Exercise, load
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def host_engine() -> docker.DockerClient:
+    return engine.connect()
+
+
+def snapshot(client: docker.DockerClient) -> dict[str, set[str]]:
+    """Everything on the engine (and the grader's socket folders) right now."""
+    return {
+        "containers": {c.id for c in client.containers.list(all=True) if _ours(c.labels)},
+        "volumes": {v.name for v in client.volumes.list() if _ours(v.attrs.get("Labels") or {})},
+        "networks": {n.id for n in client.networks.list()},
+        "images": {i.id for i in client.images.list(all=True)},
+        "socket folders": {p.name for p in Path(tempfile.gettempdir()).glob(f"grader-{os.getpid()}-*")},
+    }
+
+
+def _ours(tags: dict[str, str]) -> bool:
+    """Not made by another grading process (a colleague's run on the same engine)."""
+    return tags.get(labels.OWNER_PID, str(os.getpid())) == str(os.getpid())
+
+
+@pytest.fixture
+def leaves_nothing(host_engine: docker.DockerClient) -> Iterator[None]:
+    """Fail the test if anything it did is left on the host engine afterwards."""
+    before = snapshot(host_engine)
+    yield
+    after = snapshot(host_engine)
+    left = {kind: after[kind] - before[kind] for kind in after if after[kind] - before[kind]}
+    assert left == {}, f"left behind on the host engine: {left}"
+
+
+@pytest.fixture
+def tiny() -> Exercise:
+    """A small exercise (prints `ok`) for testing the grader itself."""
+    return load("tiny.echo", FIXTURES / "exercises")
+
+
+@pytest.fixture
+def submission(tmp_path: Path) -> Callable[..., Path]:
+    """Make a submission folder holding a Dockerfile and other files."""
+
+    def make(dockerfile: str, **files: str) -> Path:
+        folder = tmp_path / "submission"
+        folder.mkdir(exist_ok=True)
+        (folder / "Dockerfile").write_text(dockerfile)
+        for name, text in files.items():
+            (folder / name).write_text(text)
+        return folder
+
+    return make

@@ -1,0 +1,22 @@
+"""Every exercise's reference solution scores full marks, on every rubric item."""
+
+from __future__ import annotations
+
+import pytest
+
+from grader.exercise import Exercise, all_exercises
+from grader.grade import grade
+
+SOLVED = [exercise for exercise in all_exercises() if exercise.solution.is_dir()]
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+@pytest.mark.parametrize("exercise", SOLVED, ids=[exercise.id for exercise in SOLVED])
+def test_the_reference_solution_scores_full_marks(exercise: Exercise) -> None:
+    result = grade(exercise, exercise.solution)
+    failed = {check.name: check.found for check in result.checks if not check.passed}
+    assert result.status == "graded", f"{result.status}: {result.reason}\n{result.log[-2000:]}"
+    assert failed == {}, f"the solution fails rubric items:\n{failed}"
+    assert result.checks, "the exercise has no rubric items"
+    assert result.score == result.max_score
