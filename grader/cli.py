@@ -9,7 +9,20 @@ import click
 from grader import __version__
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Grader(click.Group):
+    """The command group: known failures become one clear message, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        from grader.engine import EngineUnavailable
+
+        try:
+            return super().invoke(ctx)
+        except EngineUnavailable as unavailable:
+            click.secho(f"The Docker engine is not available. {unavailable}", fg="red", err=True)
+            raise SystemExit(1) from None
+
+
+@click.group(cls=Grader, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="grader")
 def main() -> None:
     """Grade what students built with Docker, each submission in a sandboxed engine."""
@@ -42,11 +55,17 @@ def images() -> None:
 
 @images.command("prepare")
 @click.argument("names", nargs=-1)
-def images_prepare(names: tuple[str, ...]) -> None:
+@click.option(
+    "--offline",
+    is_flag=True,
+    envvar="GRADER_OFFLINE",
+    help="Never try a registry: build what is missing from local packages.",
+)
+def images_prepare(names: tuple[str, ...], offline: bool) -> None:
     """Make every base image available: present, else pulled, else built from local packages."""
     from grader.commands import images as command
 
-    raise SystemExit(command.prepare(names=list(names)))
+    raise SystemExit(command.prepare(names=list(names), pull=not offline))
 
 
 @images.command("list")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from grader.result import CheckResult, Result
-from grader.text import last_lines
 
 
 def markdown(student: str, results: list[Result]) -> str:
@@ -25,15 +24,13 @@ def write(student: str, results: list[Result], folder: Path) -> Path:
 
 def _exercise(result: Result) -> list[str]:
     lines = [f"## {result.exercise}: {result.score:g}/{result.max_score:g}", ""]
-    if result.status != "graded":
-        lines += [f"**Status: {result.status}.** {result.reason}", ""]
+    if result.reason:
+        lines += ["**What went wrong:**", "", "```", result.reason, "```", ""]
     for check in result.checks:
         lines += _check(check)
     if result.advice:
         lines += ["", "**Advice** (no points lost):", ""]
         lines += [f"- {advice}" for advice in result.advice]
-    if result.log and not all(check.passed for check in result.checks):
-        lines += ["", "Last lines of the build:", "", "```", last_lines(result.log, 12), "```"]
     return [*lines, ""]
 
 

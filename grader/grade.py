@@ -71,9 +71,9 @@ def _grade_into(
             on_timeout=sandbox.kill,
         )
         result.log = built.log
+        result.reason = built.error
         if built.timed_out:
             result.status = "timeout"
-            result.reason = built.error
         client = None if built.timed_out else sandbox.client
         result.checks = run_checks(Target(exercise, built, client=client))
     if context.skipped:

@@ -10,28 +10,19 @@ from rich.table import Table
 from rich.text import Text
 
 from grader.result import CheckResult, Result
-from grader.text import last_lines
 
 
 def render(result: Result) -> Group:
     """The whole report for one result."""
     parts: list[object] = [_headline(result), _table(result.checks)]
     if result.reason:
-        parts.append(Panel(escape(result.reason), title="Why", border_style="yellow"))
+        parts.append(Panel(escape(result.reason), title="What went wrong", border_style="yellow"))
     if result.advice:
         parts.append(
             Panel(
                 "\n".join(f"• {escape(a)}" for a in result.advice),
                 title="Advice (no points lost)",
                 border_style="blue",
-            )
-        )
-    if result.log and not all(check.passed for check in result.checks):
-        parts.append(
-            Panel(
-                escape(last_lines(result.log, 15)),
-                title="Last lines of the build",
-                border_style="dim",
             )
         )
     return Group(*parts)  # type: ignore[arg-type]

@@ -15,7 +15,7 @@ from grader.baseimages import Outcome
 OFFLINE_ENV = "GRADER_OFFLINE"  # set to 1 to never try a registry: build what is missing
 
 
-def prepare(*, names: list[str]) -> int:
+def prepare(*, names: list[str], pull: bool = True) -> int:
     """Make the base images `names` (default: all) available; 0 when they all are."""
     console = Console()
     try:
@@ -25,7 +25,7 @@ def prepare(*, names: list[str]) -> int:
                 client,
                 names or None,
                 on_step=lambda name, step: status.update(f"{name}: {step}..."),
-                pull=not offline(),
+                pull=pull and not offline(),
             )
     except baseimages.PrepareFailed as error:
         if error.outcomes:
