@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
+from types import FrameType
 
 import click
 
@@ -26,6 +28,21 @@ class Grader(click.Group):
 @click.version_option(__version__, prog_name="grader")
 def main() -> None:
     """Grade what students built with Docker, each submission in a sandboxed engine."""
+    _interrupt_on_sigterm()
+
+
+def _interrupt_on_sigterm() -> None:
+    """Let SIGTERM (kill, a batch system, a CI timeout) clean up like Ctrl-C: sandboxes get removed.
+
+    Left alone, Python dies on SIGTERM without running `finally` blocks or context exits.
+    An ignored SIGTERM (or one a host program handles) is left as it is.
+    """
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, interrupt)
 
 
 @main.command()

@@ -5,6 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from grader.result import CheckResult, Result
+from grader.text import last_lines
+
+LOG_LINES = 15
 
 
 def markdown(student: str, results: list[Result]) -> str:
@@ -25,13 +28,32 @@ def write(student: str, results: list[Result], folder: Path) -> Path:
 def _exercise(result: Result) -> list[str]:
     lines = [f"## {result.exercise}: {result.score:g}/{result.max_score:g}", ""]
     if result.reason:
-        lines += ["**What went wrong:**", "", "```", result.reason, "```", ""]
+        lines += ["**What went wrong:**", "", *_fenced(result.reason), ""]
     for check in result.checks:
         lines += _check(check)
+    if result.log and _failed(result):
+        lines += [
+            "",
+            "**The last lines of the build output:**",
+            "",
+            *_fenced(last_lines(result.log, LOG_LINES)),
+        ]
     if result.advice:
         lines += ["", "**Advice** (no points lost):", ""]
         lines += [f"- {advice}" for advice in result.advice]
     return [*lines, ""]
+
+
+def _failed(result: Result) -> bool:
+    return result.status != "graded" or any(not check.passed for check in result.checks)
+
+
+def _fenced(text: str) -> list[str]:
+    """`text` in a code block whose fence no line of it can close."""
+    fence = "`" * 3
+    while fence in text:
+        fence += "`"
+    return [fence, text, fence]
 
 
 def _check(check: CheckResult) -> list[str]:

@@ -6,6 +6,7 @@ import csv
 from collections import defaultdict
 from pathlib import Path
 
+from rich.markup import escape
 from rich.table import Table
 
 from grader.result import Result
@@ -43,13 +44,13 @@ def table(graded: Graded) -> Table:
     grid = Table(title="Gradebook", show_lines=False)
     grid.add_column("Student", style="bold")
     for exercise in exercises:
-        grid.add_column(exercise.split(".", 1)[-1], justify="right")
+        grid.add_column(escape(exercise.split(".", 1)[-1]), justify="right")
     grid.add_column("Total", justify="right", style="bold")
     for student, results in students.items():
         cells = [_cell(results.get(exercise)) for exercise in exercises]
         total = sum(result.score for result in results.values())
         possible = sum(result.max_score for result in results.values())
-        grid.add_row(student, *cells, f"{total:g}/{possible:g}")
+        grid.add_row(escape(student), *cells, f"{total:g}/{possible:g}")
     return grid
 
 

@@ -9,8 +9,9 @@ import sys
 from pathlib import Path
 
 # Findings the course does not want to nag about: exercises say `FROM busybox`,
-# and numeric user ids are not what a beginner needs to hear about.
-QUIET = {"DL3006", "DL3007", "DL3066"}
+# numeric user ids are not what a beginner needs to hear about, and SC2164
+# ("cd ... || exit") contradicts DL3003's advice (use WORKDIR) on the same line.
+QUIET = {"DL3006", "DL3007", "DL3066", "SC2164"}
 
 COURSE_WORDS = {
     "DL3002": "The last USER is root: run the main process as an ordinary user when you can.",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,6 @@ import docker
 import docker.errors
 import pytest
 import testinfra.host
-from docker.models.containers import Container
 
 from grader import containers
 from grader.backend import PROBE_DIR, ShellError, host_for
@@ -41,7 +40,6 @@ class Target:
     exercise: Exercise
     build: BuildResult
     client: docker.DockerClient | None
-    started: list[Container] = field(default_factory=list)
 
 
 class GradingPlugin:
@@ -136,7 +134,6 @@ class GradingPlugin:
             )
         except containers.ContainerStopped as stopped:
             raise Unavailable(str(stopped)) from None
-        self.target.started.append(container)
         host = host_for(client.api, container.id, timeout_s=self.target.exercise.limits.check_timeout_s)
         try:
             yield host

@@ -33,7 +33,8 @@ def show(result: Result, console: Console | None = None) -> None:
 
 
 def _headline(result: Result) -> Text:
-    colour = "green" if result.score == result.max_score else "yellow" if result.score else "red"
+    full = result.status == "graded" and result.score == result.max_score > 0
+    colour = "green" if full else "yellow" if result.score else "red"
     text = Text.assemble(
         (f"{result.exercise}", "bold"),
         f"  {result.status}  ",
@@ -52,7 +53,7 @@ def _table(checks: list[CheckResult]) -> Table:
     for check in checks:
         mark = "[green]✓[/]" if check.passed else "[red]✗[/]"
         table.add_row(
-            f"{mark} {check.name.replace('_', ' ')}",
+            f"{mark} {escape(check.name.replace('_', ' '))}",
             f"{check.points:g}/{check.max_points:g}",
             _found(check),
             "" if check.passed else _hint(check),
@@ -63,7 +64,8 @@ def _table(checks: list[CheckResult]) -> Table:
 def _found(check: CheckResult) -> str:
     if check.passed:
         return escape(check.expected)
-    return f"[bold]Expected:[/] {escape(check.expected)}\n[bold]Found:[/] {escape(check.found or '-')}"
+    found = check.found or "something else"
+    return f"[bold]Expected:[/] {escape(check.expected)}\n[bold]Found:[/] {escape(found)}"
 
 
 def _hint(check: CheckResult) -> str:

@@ -1,0 +1,95 @@
+"""Grading a class: finding submissions, sizing the pool, and results that always come back."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import docker
+import pytest
+
+from grader import batch, labels, leftovers
+from grader.exercise import SOLUTIONS
+from grader.result import Result
+
+HELLO = "dockerfiles.hello"
+
+
+def _folder(path: Path, dockerfile: str = "FROM busybox\n") -> Path:
+    path.mkdir(parents=True)
+    (path / "Dockerfile").write_text(dockerfile)
+    return path
+
+
+def test_discover_finds_student_exercise_folders_and_ignores_unknown_ones(tmp_path: Path) -> None:
+    _folder(tmp_path / "ben" / HELLO)
+    _folder(tmp_path / "ana" / "dockerfiles.webserver")
+    _folder(tmp_path / "ana" / HELLO)
+    _folder(tmp_path / "ana" / "homework.unknown")
+    (tmp_path / "ana" / "notes.txt").write_text("not a submission")
+    (tmp_path / "README.md").write_text("not a student")
+    _folder(tmp_path / "chloe" / "no.such-exercise")
+
+    jobs = batch.discover(tmp_path)
+
+    assert [(job.student, job.exercise_id) for job in jobs] == [
+        ("ana", HELLO),
+        ("ana", "dockerfiles.webserver"),
+        ("ben", HELLO),
+    ]
+    assert jobs[0].folder == tmp_path / "ana" / HELLO
+    assert len({job.run_id for job in jobs}) == len(jobs), "every job gets a run id of its own"
+
+
+def test_discover_of_an_empty_class_is_empty(tmp_path: Path) -> None:
+    assert batch.discover(tmp_path) == []
+
+
+def test_default_workers_is_at_least_one_and_at_most_the_cores() -> None:
+    workers = batch.default_workers()
+    assert isinstance(workers, int)
+    assert 1 <= workers <= max(1, os.cpu_count() or 1)
+
+
+@pytest.mark.parametrize(
+    ("cores", "memory_gb", "expected"), [(8, 4, 1), (8, 64, 8), (2, 24, 2), (None, 1, 1)]
+)
+def test_default_workers_is_bounded_by_cores_and_memory(
+    monkeypatch: pytest.MonkeyPatch, cores: int | None, memory_gb: int, expected: int
+) -> None:
+    sizes = {"SC_PAGE_SIZE": 4096, "SC_PHYS_PAGES": memory_gb * 1024**3 // 4096}
+    monkeypatch.setattr(os, "cpu_count", lambda: cores)
+    monkeypatch.setattr(os, "sysconf", lambda name: sizes[name])
+    assert batch.default_workers() == expected
+
+
+def test_a_job_for_an_unknown_exercise_is_an_error_result_not_an_exception(tmp_path: Path) -> None:
+    job = batch.Job("ana", "no.such-exercise", _folder(tmp_path / "ana" / "x"), labels.new_run_id())
+    result = batch.grade_job(job)
+    assert isinstance(result, Result)
+    assert (result.exercise, result.status) == ("no.such-exercise", "error")
+    assert "There is no exercise 'no.such-exercise'" in result.reason
+    assert HELLO in result.reason
+    assert result.submission == str(job.folder)
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+def test_grade_all_grades_a_class_in_parallel_and_leaves_nothing(
+    tmp_path: Path, host_engine: docker.DockerClient, leaves_nothing: None
+) -> None:
+    shutil.copytree(SOLUTIONS / HELLO, tmp_path / "ana" / HELLO)
+    _folder(tmp_path / "ben" / HELLO, 'FROM busybox\nCMD ["echo", "bye"]\n')
+    jobs = batch.discover(tmp_path)
+    seen: list[str] = []
+
+    done = batch.grade_all(jobs, workers=2, on_result=lambda job, result: seen.append(job.student))
+
+    scores = {job.student: (result.status, result.score, result.max_score) for job, result in done}
+    assert scores == {"ana": ("graded", 10, 10), "ben": ("graded", 5, 10)}, [r.reason for _, r in done]
+    assert sorted(seen) == ["ana", "ben"]
+    failed = {c.name for job, r in done if job.student == "ben" for c in r.checks if not c.passed}
+    assert failed == {"build_prints_message", "prints_hello"}
+    for job in jobs:
+        assert leftovers.of_run(host_engine, job.run_id) == [], f"run {job.run_id} left objects"

@@ -1,0 +1,79 @@
+"""The class gradebook: one CSV row per student, one column per exercise, totals; and its table."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from rich.console import Console
+
+from grader import gradebook
+from grader.result import CheckResult, Result
+
+
+def _result(exercise: str, earned: float, possible: float, status: str = "graded") -> Result:
+    checks = [CheckResult("a", earned, passed=True, expected="e")] if earned else []
+    if possible - earned:
+        checks.append(CheckResult("b", possible - earned, passed=False, expected="e"))
+    return Result(exercise, f"{exercise}-folder", status=status, checks=checks)  # type: ignore[arg-type]
+
+
+GRADED = [
+    ("ben", _result("dockerfiles.hello", 7, 10)),
+    ("ana", _result("dockerfiles.hello", 10, 10)),
+    ("ana", _result("dockerfiles.webserver", 8.5, 10)),
+    ("chloe", _result("dockerfiles.webserver", 0, 10, status="timeout")),
+]
+
+
+def _csv(tmp_path: Path) -> list[list[str]]:
+    path = gradebook.write_csv(GRADED, tmp_path / "out" / "gradebook.csv")
+    with path.open(newline="") as handle:
+        return list(csv.reader(handle))
+
+
+def test_columns_are_student_each_exercise_total_possible(tmp_path: Path) -> None:
+    header = _csv(tmp_path)[0]
+    assert header == ["student", "dockerfiles.hello", "dockerfiles.webserver", "total", "possible"]
+
+
+def test_one_row_per_student_sorted_with_right_totals(tmp_path: Path) -> None:
+    rows = _csv(tmp_path)[1:]
+    assert rows == [
+        ["ana", "10", "8.5", "18.5", "20"],
+        ["ben", "7", "", "7", "10"],
+        ["chloe", "", "0", "0", "10"],
+    ]
+
+
+def test_a_missing_exercise_is_an_empty_cell_not_a_zero(tmp_path: Path) -> None:
+    rows = {row[0]: row for row in _csv(tmp_path)[1:]}
+    assert rows["ben"][2] == ""
+    assert rows["chloe"][1] == ""
+    assert rows["chloe"][2] == "0"
+
+
+def test_rows_groups_results_by_student() -> None:
+    exercises, students = gradebook.rows(GRADED)
+    assert exercises == ["dockerfiles.hello", "dockerfiles.webserver"]
+    assert list(students) == ["ana", "ben", "chloe"]
+    assert set(students["ana"]) == {"dockerfiles.hello", "dockerfiles.webserver"}
+
+
+def test_the_table_renders_scores_totals_and_status() -> None:
+    console = Console(record=True, width=120, color_system=None)
+    console.print(gradebook.table(GRADED))
+    text = console.export_text()
+    assert "Gradebook" in text
+    for column in ("Student", "hello", "webserver", "Total"):
+        assert column in text
+    rows = {line.split("│")[1].strip(): line for line in text.splitlines() if line.count("│") >= 4}
+    assert "10/10" in rows["ana"] and "8.5/10" in rows["ana"] and "18.5/20" in rows["ana"]
+    assert "7/10" in rows["ben"] and "-" in rows["ben"]
+    assert "0/10 timeout" in rows["chloe"]
+
+
+def test_a_student_name_with_brackets_is_shown_as_it_is() -> None:
+    console = Console(record=True, width=120, color_system=None)
+    console.print(gradebook.table([("ana[/b]", _result("dockerfiles.hello", 1, 1))]))
+    assert "ana[/b]" in console.export_text()

@@ -1,0 +1,103 @@
+"""What crashed grading runs leave on the host engine: found by labels, removed; live runs are spared."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Callable, Iterator
+
+import docker
+import docker.errors
+import pytest
+
+from grader import labels, leftovers
+from grader.leftovers import Leftover
+
+pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("leaves_nothing")]
+
+Make = Callable[[str], tuple[str, str]]
+
+
+def _dead_pid() -> int:
+    """The pid of a process that has finished (and been reaped)."""
+    done = subprocess.Popen(["true"])
+    done.wait()
+    return done.pid
+
+
+@pytest.fixture
+def make(host_engine: docker.DockerClient) -> Iterator[Make]:
+    """Make a labelled container and volume owned by `pid`; both are removed afterwards."""
+    made: list[tuple[str, str]] = []
+
+    def make_owned_by(pid: str) -> tuple[str, str]:
+        run_id = labels.new_run_id()
+        tags = {**labels.run_labels(run_id), labels.OWNER_PID: pid}
+        volume = host_engine.volumes.create(name=f"grader-test-{run_id}", labels=tags)
+        made.append(("volume", volume.name))
+        container = host_engine.containers.run(
+            "busybox:latest",
+            ["sleep", "60"],
+            name=f"grader-test-{run_id}",
+            labels=tags,
+            volumes={volume.name: {"bind": "/data", "mode": "rw"}},
+            detach=True,
+        )
+        made.append(("container", container.name))
+        return container.name, volume.name
+
+    yield make_owned_by
+    for kind, name in sorted(made, key=lambda item: item[0] != "container"):
+        try:
+            if kind == "container":
+                host_engine.containers.get(name).remove(force=True, v=True)
+            else:
+                host_engine.volumes.get(name).remove(force=True)
+        except docker.errors.NotFound:
+            pass
+
+
+def _names(found: list[Leftover]) -> set[tuple[str, str]]:
+    return {(item.kind, item.name) for item in found}
+
+
+def test_objects_of_a_dead_run_are_found_and_removed(host_engine: docker.DockerClient, make: Make) -> None:
+    container, volume = make(str(_dead_pid()))
+    found = [item for item in leftovers.find(host_engine) if item.name in {container, volume}]
+    assert _names(found) == {("container", container), ("volume", volume)}
+    assert len({item.run_id for item in found}) == 1
+    leftovers.remove(host_engine, found)
+    with pytest.raises(docker.errors.NotFound):
+        host_engine.containers.get(container)
+    with pytest.raises(docker.errors.NotFound):
+        host_engine.volumes.get(volume)
+
+
+def test_objects_of_a_live_run_are_spared_unless_everything(
+    host_engine: docker.DockerClient, make: Make
+) -> None:
+    container, volume = make(str(os.getpid()))
+    assert not _names(leftovers.find(host_engine)) & {("container", container), ("volume", volume)}
+    everything = _names(leftovers.find(host_engine, everything=True))
+    assert {("container", container), ("volume", volume)} <= everything
+
+
+def test_objects_without_an_owner_pid_count_as_orphaned(host_engine: docker.DockerClient, make: Make) -> None:
+    container, volume = make("")
+    assert {("container", container), ("volume", volume)} <= _names(leftovers.find(host_engine))
+
+
+def test_of_run_finds_exactly_one_runs_objects(host_engine: docker.DockerClient, make: Make) -> None:
+    mine = make(str(os.getpid()))
+    other = make(str(os.getpid()))
+    run_id = host_engine.containers.get(mine[0]).labels[labels.RUN]
+    found = leftovers.of_run(host_engine, run_id)
+    assert _names(found) == {("container", mine[0]), ("volume", mine[1])}
+    assert other[0] not in {item.name for item in found}
+
+
+def test_removing_what_is_already_gone_is_fine(host_engine: docker.DockerClient) -> None:
+    leftovers.remove(
+        host_engine,
+        [Leftover("container", "grader-test-gone", "x"), Leftover("volume", "grader-test-gone", "x")],
+    )

@@ -1,0 +1,103 @@
+"""The one result shape: scores, the student's one-line message, and JSON that round-trips."""
+
+from __future__ import annotations
+
+import json
+
+from grader.result import CheckResult, Result
+
+
+def _result() -> Result:
+    return Result(
+        exercise="dockerfiles.hello",
+        submission="class/ana/dockerfiles.hello",
+        checks=[
+            CheckResult(
+                "prints_hello",
+                3,
+                passed=False,
+                expected="It prints `Hello container`.",
+                found="it printed 'Hello Container\\n'",
+                hint="Mind the small c.",
+                reproduce="docker run --rm hello",
+            ),
+            CheckResult("small_image", 2, passed=True, expected="The image is smaller than 10 MB."),
+            CheckResult("exits_zero", 1.5, passed=True, expected="It exits with code 0."),
+        ],
+        log="Step 1/2 : FROM busybox\n",
+        reason="",
+        advice=["Line 2: use COPY (DL3020)"],
+        duration_s=1.23456,
+    )
+
+
+def test_score_counts_only_passed_checks_and_max_score_counts_all() -> None:
+    result = _result()
+    assert result.score == 3.5
+    assert result.max_score == 6.5
+
+
+def test_a_result_without_checks_scores_zero_of_zero() -> None:
+    result = Result("x.y", "folder", status="error", reason="no engine")
+    assert (result.score, result.max_score) == (0, 0)
+
+
+def test_a_passed_check_says_what_it_checked() -> None:
+    check = CheckResult("small", 2, passed=True, expected="The image is small.", found="ignored")
+    assert check.points == 2
+    assert check.message == "The image is small."
+
+
+def test_a_failed_check_says_what_was_expected_and_what_was_found() -> None:
+    check = CheckResult("hello", 3, passed=False, expected="It prints hello.", found="it printed 'bye'")
+    assert check.points == 0
+    assert check.message == "Expected: It prints hello. Found: it printed 'bye'"
+
+
+def test_a_failed_check_with_nothing_found_still_reads_as_a_sentence() -> None:
+    check = CheckResult("hello", 3, passed=False, expected="It prints hello.")
+    assert check.message == "Expected: It prints hello. Found: something else."
+
+
+def test_json_has_the_documented_fields() -> None:
+    data = json.loads(_result().to_json())
+    for field in ("exercise", "submission", "score", "max_score", "status", "checks", "log", "duration_s"):
+        assert field in data, field
+    assert (data["exercise"], data["status"], data["score"], data["max_score"]) == (
+        "dockerfiles.hello",
+        "graded",
+        3.5,
+        6.5,
+    )
+    assert data["duration_s"] == 1.235
+    first = data["checks"][0]
+    for field in ("name", "points", "max_points", "passed", "message", "hint"):
+        assert field in first, field
+    assert (first["name"], first["points"], first["max_points"], first["passed"]) == (
+        "prints_hello",
+        0,
+        3,
+        False,
+    )
+    assert first["message"].startswith("Expected: It prints `Hello container`. Found: it printed")
+    assert first["hint"] == "Mind the small c."
+
+
+def test_to_dict_and_from_dict_round_trip_through_json() -> None:
+    original = _result()
+    again = Result.from_dict(json.loads(original.to_json()))
+    assert again.to_dict() == original.to_dict()
+    assert again.checks == original.checks
+    assert (again.score, again.max_score) == (original.score, original.max_score)
+
+
+def test_from_dict_accepts_a_minimal_result() -> None:
+    data = {
+        "exercise": "a.b",
+        "submission": "s",
+        "status": "timeout",
+        "checks": [{"name": "n", "max_points": 1, "passed": False, "expected": "e"}],
+    }
+    result = Result.from_dict(data)
+    assert (result.status, result.log, result.advice, result.max_score) == ("timeout", "", [], 1)
+    assert result.checks[0].found == ""
