@@ -56,10 +56,7 @@ class _Log:
             self.dropped += len(removed)
 
     def text(self) -> str:
-        joined = "".join(self.parts)
-        if self.dropped:
-            joined = f"[... {self.dropped} characters of build output cut ...]\n{joined}"
-        return tail(joined)
+        return tail("".join(self.parts), cut_before=self.dropped)
 
 
 def build(
@@ -91,7 +88,7 @@ def build(
         urllib3.exceptions.HTTPError,
         OSError,
     ) as broken:
-        error = error or f"The build stopped: {broken}"
+        error = error or f"The build stopped: {_reason(broken)}"
     finally:
         timer.cancel()
     duration = time.monotonic() - started
@@ -121,6 +118,13 @@ def _stream(
         network_mode=None if network else "none",
         decode=True,
     )
+
+
+def _reason(broken: Exception) -> str:
+    """The engine's own words when it refused the build (say, a Dockerfile parse error)."""
+    if isinstance(broken, docker.errors.APIError) and broken.explanation:
+        return str(broken.explanation)
+    return str(broken)
 
 
 def _explain(error: str, log: _Log) -> str:

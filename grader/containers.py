@@ -18,6 +18,7 @@ from grader.sandbox import PROBE_SOURCE
 from grader.text import decode, last_lines
 
 OUTPUT_LIMIT = 64 * 1024
+OUTPUT_CUT_MARK = "[... earlier output cut ...]\n"
 
 
 class ContainerStopped(RuntimeError):
@@ -46,7 +47,7 @@ def options(exercise: Exercise) -> dict[str, Any]:
         "pids_limit": limits.pids,
         "mem_limit": limits.memory,
         "memswap_limit": limits.memory,
-        "log_config": {"type": "json-file", "config": {"max-size": "1m", "max-file": "1"}},
+        "log_config": {"type": "json-file", "config": {"max-size": "1m", "max-file": "2"}},
         "volumes": {PROBE_SOURCE: {"bind": PROBE_DIR, "mode": "ro"}},
     }
 
@@ -122,8 +123,18 @@ def _start_error(error: docker.errors.APIError) -> str:
 
 
 def _output(container: Container, *, stdout: bool) -> str:
+    """The end of one output stream, at most OUTPUT_LIMIT characters, from a line start.
+
+    The engine keeps at most the last 1-2 MB of a flood (its log files rotate),
+    so only the end of a long output is known; it is also where errors are.
+    """
     data = container.logs(stdout=stdout, stderr=not stdout)
-    return decode(data[:OUTPUT_LIMIT])
+    if len(data) <= OUTPUT_LIMIT:
+        return decode(data)
+    kept = data[len(data) - (OUTPUT_LIMIT - len(OUTPUT_CUT_MARK)) :]
+    if b"\n" in kept[:-1]:
+        kept = kept[kept.index(b"\n") + 1 :]
+    return OUTPUT_CUT_MARK + decode(kept)
 
 
 def _describe(image: str, args: tuple[str, ...], entrypoint: list[str] | None, user: str | None) -> str:

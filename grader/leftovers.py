@@ -49,7 +49,10 @@ def of_run(client: docker.DockerClient, run_id: str) -> list[Leftover]:
 
 
 def _orphaned(tags: dict[str, str]) -> bool:
-    pid = int(tags.get(labels.OWNER_PID, "0") or 0)
+    try:
+        pid = int(tags.get(labels.OWNER_PID, "0") or 0)
+    except ValueError:
+        return True
     if pid <= 0:
         return True
     try:

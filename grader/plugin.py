@@ -25,7 +25,7 @@ from grader.build import BuildResult
 from grader.exercise import Exercise
 from grader.images_info import ImageInfo, inspect
 from grader.result import CheckResult
-from grader.rubric import item_of
+from grader.rubric import MARK, item_of
 from grader.text import shorten
 
 
@@ -83,6 +83,9 @@ class GradingPlugin:
         yield from self._host(entrypoint=[f"{PROBE_DIR}/busybox", "sleep", "2147483647"])
 
     # -- hooks --------------------------------------------------------------
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        config.addinivalue_line("markers", f"{MARK}: a rubric item with its points and feedback")
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         self.items = [item for item in items if item_of(item) is not None]

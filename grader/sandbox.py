@@ -21,7 +21,7 @@ import docker.errors
 from docker.models.containers import Container
 from docker.models.volumes import Volume
 
-from grader import labels
+from grader import labels, leftovers
 from grader.text import decode, last_lines
 
 SOCKET_DIR = "/run/sandbox"
@@ -76,6 +76,7 @@ class Sandbox:
 
     def start(self) -> docker.DockerClient:
         """Start the nested engine and return a client for it."""
+        self._require_image()
         tags = labels.run_labels(self.run_id)
         self._socket_dir = Path(tempfile.mkdtemp(prefix=f"grader-{os.getpid()}-{self.run_id}-"))
         self._volume = self.host.volumes.create(
@@ -103,6 +104,15 @@ class Sandbox:
         )
         self.client = self._wait_for_engine()
         return self.client
+
+    def _require_image(self) -> None:
+        try:
+            self.host.images.get(self.image)
+        except docker.errors.ImageNotFound:
+            raise SandboxError(
+                f"The sandbox engine image {self.image} is missing on this machine: "
+                "run `grader images prepare`."
+            ) from None
 
     def _wait_for_engine(self) -> docker.DockerClient:
         assert self._container is not None and self._socket_dir is not None
@@ -141,21 +151,20 @@ class Sandbox:
                 self._container.kill()
 
     def close(self) -> None:
-        """Remove the sandbox container, its volume and its socket folder."""
+        """Remove the sandbox container, its volume and its socket folder.
+
+        Found by the run's label and name rather than by what `start` kept, so
+        that an interrupt halfway through `start` leaves nothing behind either.
+        """
         if self.client is not None:
             self.client.close()
             self.client = None
-        if self._container is not None:
-            with contextlib.suppress(docker.errors.NotFound):
-                self._container.remove(force=True, v=True)
-            self._container = None
-        if self._volume is not None:
-            with contextlib.suppress(docker.errors.NotFound):
-                self._volume.remove(force=True)
-            self._volume = None
-        if self._socket_dir is not None:
-            shutil.rmtree(self._socket_dir, ignore_errors=True)
-            self._socket_dir = None
+        leftovers.remove(self.host, leftovers.of_run(self.host, self.run_id))
+        self._container = None
+        self._volume = None
+        for folder in Path(tempfile.gettempdir()).glob(f"grader-*-{self.run_id}-*"):
+            shutil.rmtree(folder, ignore_errors=True)
+        self._socket_dir = None
 
     def _logs(self) -> str:
         assert self._container is not None

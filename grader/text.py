@@ -5,12 +5,15 @@ from __future__ import annotations
 LOG_LIMIT = 8_000
 
 
-def tail(text: str, limit: int = LOG_LIMIT) -> str:
-    """The end of `text`, at most `limit` characters, marked when cut."""
-    if len(text) <= limit:
-        return text
-    kept = text[len(text) - max(limit, 0) :]
-    return f"[... {len(text) - len(kept)} characters cut ...]\n" + kept
+def tail(text: str, limit: int = LOG_LIMIT, *, cut_before: int = 0) -> str:
+    """The end of `text`, at most `limit` characters, marked when cut.
+
+    `cut_before` counts characters already dropped from the front of `text`,
+    so that the mark tells how much of the whole output is missing.
+    """
+    kept = text[len(text) - max(limit, 0) :] if len(text) > limit else text
+    cut = cut_before + len(text) - len(kept)
+    return f"[... {cut} characters cut ...]\n{kept}" if cut else kept
 
 
 def last_lines(text: str, count: int = 8) -> str:

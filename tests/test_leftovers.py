@@ -82,8 +82,11 @@ def test_objects_of_a_live_run_are_spared_unless_everything(
     assert {("container", container), ("volume", volume)} <= everything
 
 
-def test_objects_without_an_owner_pid_count_as_orphaned(host_engine: docker.DockerClient, make: Make) -> None:
-    container, volume = make("")
+@pytest.mark.parametrize("owner", ["", "not-a-pid"])
+def test_objects_without_a_valid_owner_pid_count_as_orphaned(
+    host_engine: docker.DockerClient, make: Make, owner: str
+) -> None:
+    container, volume = make(owner)
     assert {("container", container), ("volume", volume)} <= _names(leftovers.find(host_engine))
 
 
