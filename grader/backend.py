@@ -229,14 +229,17 @@ class ShellBackend(base.BaseBackend):
         *,
         timeout_s: float = 10.0,
         image_shell: bool = True,
+        probe: bool = True,
         **kwargs: Any,
     ) -> None:
-        """`image_shell=False` always uses the probe's busybox sh, even if the image has one."""
+        """`image_shell=False` always uses the probe's busybox sh, even if the image has one;
+        `probe=False` uses only the container's own /bin/sh and tools (no probe is mounted)."""
         super().__init__(container, **kwargs)
         self.client = client
         self.container = container
         self.timeout_s = timeout_s
         self.image_shell = image_shell
+        self.probe = probe
         self._shell: _Shell | None = None
         self._abandoned_pid: int | None = None
 
@@ -300,17 +303,16 @@ class ShellBackend(base.BaseBackend):
         return self._shell
 
     def _start_shell(self) -> _Shell:
-        command = [PROBE_BUSYBOX, "sh", "-c", _PICK_SHELL] if self.image_shell else [PROBE_BUSYBOX, "sh"]
         try:
             exec_id = self.client.exec_create(
                 self.container,
-                command,
+                self._shell_command(),
                 stdin=True,
                 stdout=True,
                 stderr=True,
                 tty=False,
                 user="0",
-                environment={"PATH": f"{self._container_path()}:{PROBE_BIN}"},
+                environment={"PATH": self._path()},
             )["Id"]
             shell = _Shell(self.client.exec_start(exec_id, socket=True), self.container)
         except docker.errors.APIError as error:
@@ -322,11 +324,20 @@ class ShellBackend(base.BaseBackend):
             shell.pid = int(stdout)
         except (ShellError, _Expired, ValueError) as error:
             shell.close()
+            missing = f"is the probe mounted at {PROBE_DIR}?" if self.probe else "does it have /bin/sh?"
             raise ShellError(
-                f"cannot start a shell in container {self.container}: is the probe mounted at "
-                f"{PROBE_DIR}? ({self._exec_status(exec_id)})"
+                f"cannot start a shell in container {self.container}: {missing} "
+                f"({self._exec_status(exec_id)})"
             ) from error
         return shell
+
+    def _shell_command(self) -> list[str]:
+        if not self.probe:
+            return ["/bin/sh"]
+        return [PROBE_BUSYBOX, "sh", "-c", _PICK_SHELL] if self.image_shell else [PROBE_BUSYBOX, "sh"]
+
+    def _path(self) -> str:
+        return f"{self._container_path()}:{PROBE_BIN}" if self.probe else self._container_path()
 
     def _container_path(self) -> str:
         env = self.client.inspect_container(self.container)["Config"].get("Env") or []
@@ -345,7 +356,8 @@ class ShellBackend(base.BaseBackend):
         pid, self._abandoned_pid = self._abandoned_pid, None
         if pid and pid != shell.pid:
             with contextlib.suppress(_Expired):
-                shell.run(f"{PROBE_BUSYBOX} kill -9 -{pid} 2>/dev/null".encode(), self.timeout_s)
+                kill = f"{PROBE_BUSYBOX} kill" if self.probe else "kill"
+                shell.run(f"{kill} -9 -{pid} 2>/dev/null".encode(), self.timeout_s)
 
 
 class BusyboxPsProcess(Process):
@@ -407,12 +419,15 @@ class GraderHost(testinfra.host.Host):
         return super().__getattr__(name)
 
 
-def host_for(client: docker.APIClient, container: str, *, timeout_s: float = 10.0) -> testinfra.host.Host:
+def host_for(
+    client: docker.APIClient, container: str, *, timeout_s: float = 10.0, probe: bool = True
+) -> testinfra.host.Host:
     """A testinfra Host checking `container` through a ShellBackend.
 
+    `probe=False` for containers the grader did not start (they have no probe).
     Close its shell with `host.backend.close()`.
     """
-    backend = ShellBackend(client, container, timeout_s=timeout_s)
+    backend = ShellBackend(client, container, timeout_s=timeout_s, probe=probe)
     host = GraderHost(backend)
     backend.set_host(host)
     return host

@@ -47,13 +47,21 @@ def _interrupt_on_sigterm() -> None:
 
 @main.command()
 @click.argument("exercise_id")
-@click.argument("submission", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("submission", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--live", is_flag=True, help="Check what you built on your own Docker engine (setup exercises)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON instead of a table.")
-def check(exercise_id: str, submission: Path, as_json: bool) -> None:
-    """Grade SUBMISSION (a folder) against exercise EXERCISE_ID in a fresh sandbox."""
+def check(exercise_id: str, submission: Path | None, live: bool, as_json: bool) -> None:
+    """Grade SUBMISSION (a folder) against exercise EXERCISE_ID in a fresh sandbox.
+
+    With --live and no folder, check what you built on your own Docker engine instead.
+    """
     from grader.commands import check as command
 
-    raise SystemExit(command.main(exercise_id=exercise_id, submission=submission, as_json=as_json))
+    if live == (submission is not None):
+        raise click.UsageError("Give either a SUBMISSION folder or --live.")
+    raise SystemExit(command.main(exercise_id=exercise_id, submission=submission, live=live, as_json=as_json))
 
 
 @main.command()

@@ -19,6 +19,7 @@ from grader.text import decode, last_lines
 
 OUTPUT_LIMIT = 64 * 1024
 OUTPUT_CUT_MARK = "[... earlier output cut ...]\n"
+LOG_CONFIG = {"type": "json-file", "config": {"max-size": "1m", "max-file": "2"}}
 
 
 class ContainerStopped(RuntimeError):
@@ -36,8 +37,12 @@ class RunResult:
     timed_out: bool = False
 
 
-def options(exercise: Exercise) -> dict[str, Any]:
-    """The docker-py run options every checked container gets."""
+def options(exercise: Exercise, *, probe: bool = True) -> dict[str, Any]:
+    """The docker-py run options every checked container gets.
+
+    `probe` mounts the sandbox's static busybox at PROBE_DIR; a student's own
+    engine (live checks) has no such folder, so it is left out there.
+    """
     limits = exercise.limits
     return {
         "network_mode": "bridge" if exercise.run_network else "none",
@@ -47,8 +52,8 @@ def options(exercise: Exercise) -> dict[str, Any]:
         "pids_limit": limits.pids,
         "mem_limit": limits.memory,
         "memswap_limit": limits.memory,
-        "log_config": {"type": "json-file", "config": {"max-size": "1m", "max-file": "2"}},
-        "volumes": {PROBE_SOURCE: {"bind": PROBE_DIR, "mode": "ro"}},
+        "log_config": LOG_CONFIG,
+        "volumes": {PROBE_SOURCE: {"bind": PROBE_DIR, "mode": "ro"}} if probe else None,
     }
 
 
@@ -61,24 +66,25 @@ def run_once(
     entrypoint: list[str] | None = None,
     user: str | None = None,
     timeout_s: float | None = None,
+    probe: bool = True,
 ) -> RunResult:
     """Run `image` with `args` until it exits (or its time is up), like `docker run --rm`."""
     timeout = timeout_s or exercise.limits.run_timeout_s
     command = _describe(image, args, entrypoint, user)
     container = client.containers.create(
-        image, list(args) or None, entrypoint=entrypoint, user=user, **options(exercise)
+        image, list(args) or None, entrypoint=entrypoint, user=user, **options(exercise, probe=probe)
     )
     try:
         try:
             container.start()
         except docker.errors.APIError as refused:
             return RunResult(command, 127, "", _start_error(refused))
-        exit_code, timed_out = _wait(container, timeout)
+        exit_code, timed_out = wait(container, timeout)
         return RunResult(
             command=command,
             exit_code=exit_code,
-            stdout=_output(container, stdout=True),
-            stderr=_output(container, stdout=False),
+            stdout=output(container, stdout=True, stderr=False),
+            stderr=output(container, stdout=False, stderr=True),
             timed_out=timed_out,
         )
     finally:
@@ -106,7 +112,8 @@ def start(
     return container
 
 
-def _wait(container: Container, timeout_s: float) -> tuple[int | None, bool]:
+def wait(container: Container, timeout_s: float) -> tuple[int | None, bool]:
+    """Wait for `container` to exit: its exit code, or (None, True) once killed at `timeout_s`."""
     deadline = time.monotonic() + timeout_s
     try:
         status = container.wait(timeout=max(deadline - time.monotonic(), 0.1))
@@ -122,13 +129,13 @@ def _start_error(error: docker.errors.APIError) -> str:
     return f"docker: the container could not start: {explanation}"
 
 
-def _output(container: Container, *, stdout: bool) -> str:
-    """The end of one output stream, at most OUTPUT_LIMIT characters, from a line start.
+def output(container: Container, *, stdout: bool = True, stderr: bool = True) -> str:
+    """The end of a container's output, at most OUTPUT_LIMIT characters, from a line start.
 
     The engine keeps at most the last 1-2 MB of a flood (its log files rotate),
     so only the end of a long output is known; it is also where errors are.
     """
-    data = container.logs(stdout=stdout, stderr=not stdout)
+    data = container.logs(stdout=stdout, stderr=stderr)
     if len(data) <= OUTPUT_LIMIT:
         return decode(data)
     kept = data[len(data) - (OUTPUT_LIMIT - len(OUTPUT_CUT_MARK)) :]

@@ -30,16 +30,16 @@ class Context:
     skipped: list[str] = field(default_factory=list)
 
 
-def pack(folder: Path, *, limit_bytes: int) -> Context:
-    """Pack `folder` as a build context of at most `limit_bytes` bytes of files."""
+def pack(folder: Path, *, limit_bytes: int, required: str = "Dockerfile") -> Context:
+    """Pack `folder` (which must hold `required`) as a tar of at most `limit_bytes` bytes of files."""
     root = folder.resolve()
-    if not (root / "Dockerfile").is_file():
-        raise ContextRefused("There is no Dockerfile in the submission's top folder.")
+    if not (root / required).is_file():
+        raise ContextRefused(f"There is no {required} in the submission's top folder.")
     entries, skipped = _entries(root)
     size = sum(path.lstat().st_size for path in entries if path.is_file() and not path.is_symlink())
     if size > limit_bytes:
         raise ContextRefused(
-            f"The build context holds {_mb(size)} of files, over the limit of {_mb(limit_bytes)}. "
+            f"The submission folder holds {_mb(size)} of files, over the limit of {_mb(limit_bytes)}. "
             "Leave large files (data, build outputs, disk images) out of the submission folder."
         )
     return Context(tar=_tar(root, entries), size=size, skipped=skipped)

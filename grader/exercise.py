@@ -18,6 +18,10 @@ EXERCISES = ROOT / "exercises"
 SOLUTIONS = ROOT / "solutions"
 
 
+SUBMITTED_FILE = {"image": "Dockerfile", "setup": "setup.sh"}  # what a submission of each kind holds
+KINDS = tuple(SUBMITTED_FILE)
+
+
 class UnknownExercise(LookupError):
     """No exercise folder has that id."""
 
@@ -27,6 +31,7 @@ class Limits:
     """Bounds on what one submission may use, inside its sandbox."""
 
     build_timeout_s: float = 120
+    script_timeout_s: float = 120
     run_timeout_s: float = 10
     check_timeout_s: float = 10
     memory: str = "256m"
@@ -50,6 +55,11 @@ class Exercise:
     run_network: bool = False
     capabilities: tuple[str, ...] = ()
     lint_points: bool = False
+
+    @property
+    def submitted_file(self) -> str:
+        """The file a submission must hold: its Dockerfile or its setup.sh."""
+        return SUBMITTED_FILE[self.kind]
 
     @property
     def checks(self) -> Path:
@@ -94,6 +104,8 @@ def all_exercises(root: Path = EXERCISES) -> list[Exercise]:
 def _from_toml(folder: Path, data: dict[str, Any]) -> Exercise:
     if data.get("id") != folder.name:
         raise ValueError(f"{folder}/exercise.toml: id must be '{folder.name}'")
+    if data.get("kind") not in KINDS:
+        raise ValueError(f"{folder}/exercise.toml: kind must be one of {', '.join(KINDS)}")
     limits = Limits(**data.get("limits", {}))
     network = data.get("network", {})
     return Exercise(

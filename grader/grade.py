@@ -1,8 +1,6 @@
-"""Grading one submission of one exercise, start to finish.
+"""Grading one submission of one exercise, start to finish, whatever its kind.
 
-    pack the context -> lint -> start a sandbox -> load base images
-    -> build -> run the checks -> remove the sandbox
-
+The recipes live in grade_image (a Dockerfile) and grade_setup (a setup.sh).
 Results are computed here, on the host, from what the engine reports; nothing
 the submission writes can change them.
 """
@@ -15,14 +13,14 @@ from pathlib import Path
 import docker
 
 from grader import engine, labels
-from grader.baseimages import sandbox_engine
-from grader.build import BuildResult, build
-from grader.context import ContextRefused, pack
 from grader.exercise import Exercise
-from grader.lint import advise
-from grader.plugin import Target, run_checks
+from grader.grade_image import grade_image
+from grader.grade_setup import grade_setup
 from grader.result import Result
-from grader.sandbox import Sandbox, SandboxError
+from grader.sandbox import SandboxError
+
+RECIPES = {"image": grade_image, "setup": grade_setup}
+GRADING_ERRORS = (SandboxError, engine.EngineUnavailable, docker.errors.DockerException, RuntimeError)
 
 
 def grade(
@@ -36,50 +34,10 @@ def grade(
     started = time.monotonic()
     result = Result(exercise=exercise.id, submission=str(submission))
     try:
-        _grade_into(result, exercise, submission, host or engine.connect(), run_id or labels.new_run_id())
-    except (
-        SandboxError,
-        engine.EngineUnavailable,
-        docker.errors.DockerException,
-        RuntimeError,
-    ) as failed:
+        recipe = RECIPES[exercise.kind]
+        recipe(result, exercise, submission, host or engine.connect(), run_id or labels.new_run_id())
+    except GRADING_ERRORS as failed:
         result.status = "error"
         result.reason = str(failed)
     result.duration_s = time.monotonic() - started
     return result
-
-
-def _grade_into(
-    result: Result, exercise: Exercise, submission: Path, host: docker.DockerClient, run_id: str
-) -> None:
-    result.advice = advise(submission / "Dockerfile")
-    try:
-        context = pack(submission, limit_bytes=exercise.limits.context_bytes)
-    except ContextRefused as refused:
-        result.checks = run_checks(Target(exercise, BuildResult.refused(str(refused)), client=None))
-        result.reason = str(refused)
-        return
-    with Sandbox(host, sandbox_engine.TAG, run_id=run_id) as sandbox:
-        assert sandbox.client is not None
-        sandbox.load_images(exercise.images)
-        built = build(
-            sandbox.client,
-            context.tar,
-            tag=exercise.tag,
-            timeout_s=exercise.limits.build_timeout_s,
-            network=exercise.build_network,
-            on_timeout=sandbox.kill,
-        )
-        result.log = built.log
-        result.reason = built.error
-        if built.timed_out:
-            result.status = "timeout"
-        client = None if built.timed_out else sandbox.client
-        result.checks = run_checks(Target(exercise, built, client=client))
-    if context.skipped:
-        result.advice.insert(0, _skipped_words(context.skipped))
-
-
-def _skipped_words(skipped: list[str]) -> str:
-    names = ", ".join(skipped[:5])
-    return f"Symbolic links that lead outside your folder were left out of the build: {names}."

@@ -22,6 +22,7 @@ import testinfra.host
 from grader import containers
 from grader.backend import PROBE_DIR, ShellError, host_for
 from grader.build import BuildResult
+from grader.environment import Environment
 from grader.exercise import Exercise
 from grader.images_info import ImageInfo, inspect
 from grader.result import CheckResult
@@ -38,8 +39,10 @@ class Target:
     """What the checks of one grading run look at."""
 
     exercise: Exercise
-    build: BuildResult
-    client: docker.DockerClient | None
+    build: BuildResult | None = None
+    client: docker.DockerClient | None = None
+    env: Environment | None = None
+    problem: str = ""  # why there is nothing to check, when there is not
 
 
 class GradingPlugin:
@@ -56,7 +59,15 @@ class GradingPlugin:
 
     @pytest.fixture(scope="session")
     def build(self) -> BuildResult:
+        if self.target.build is None:
+            raise Unavailable("This exercise builds no image.")
         return self.target.build
+
+    @pytest.fixture(scope="session")
+    def env(self) -> Environment:
+        if self.target.env is None:
+            raise Unavailable(self.target.problem or "There is no engine to check.")
+        return self.target.env
 
     @pytest.fixture(scope="session")
     def image(self) -> ImageInfo:
@@ -70,7 +81,10 @@ class GradingPlugin:
     def run(self) -> Callable[..., containers.RunResult]:
         def run(*args: str, image: str | None = None, **options: Any) -> containers.RunResult:
             name = image or self._built_image()
-            return containers.run_once(self._client(), self.target.exercise, name, args, **options)
+            live = self.target.env is not None and self.target.env.live
+            return containers.run_once(
+                self._client(), self.target.exercise, name, args, probe=not live, **options
+            )
 
         return run
 
@@ -118,13 +132,17 @@ class GradingPlugin:
 
     def _client(self) -> docker.DockerClient:
         if self.target.client is None:
-            raise Unavailable(self.target.build.error or "The sandbox engine is not available.")
+            error = self.target.build.error if self.target.build else ""
+            raise Unavailable(error or "The sandbox engine is not available.")
         return self.target.client
 
     def _built_image(self) -> str:
-        if not self.target.build.ok:
-            raise Unavailable(self.target.build.error)
-        return self.target.build.image
+        built = self.target.build
+        if built is None:
+            raise Unavailable("This exercise builds no image.")
+        if not built.ok:
+            raise Unavailable(built.error)
+        return built.image
 
     def _inspect(self, name: str) -> ImageInfo:
         return inspect(self._client(), name)

@@ -25,6 +25,7 @@ from grader import labels, leftovers
 from grader.text import decode, last_lines
 
 SOCKET_DIR = "/run/sandbox"
+SUBMISSION_DIR = "/submission"
 PROBE_SOURCE = "/grader/probe"
 START_TIMEOUT_S = 60
 
@@ -39,6 +40,7 @@ class SandboxLimits:
 
     memory: str = "3g"
     disk: str = "2g"
+    submission_disk: str = "128m"  # under the runner's memory: its tmpfs pages count there
     cpus: float = 1.0
     pids: int = 1024
 
@@ -53,15 +55,18 @@ class Sandbox:
         *,
         run_id: str,
         limits: SandboxLimits = SandboxLimits(),
+        submission: bytes | None = None,
     ) -> None:
         self.host = host
         self.image = image
         self.run_id = run_id
         self.limits = limits
+        self.submission = submission
         self.client: docker.DockerClient | None = None
         self._container: Container | None = None
         self._volume: Volume | None = None
         self._socket_dir: Path | None = None
+        self.submission_volume: str | None = None
 
     def __enter__(self) -> Sandbox:
         try:
@@ -77,19 +82,21 @@ class Sandbox:
     def start(self) -> docker.DockerClient:
         """Start the nested engine and return a client for it."""
         self._require_image()
-        tags = labels.run_labels(self.run_id)
         self._socket_dir = Path(tempfile.mkdtemp(prefix=f"grader-{os.getpid()}-{self.run_id}-"))
-        self._volume = self.host.volumes.create(
-            driver="local",
-            driver_opts={"type": "tmpfs", "device": "tmpfs", "o": f"size={self.limits.disk}"},
-            labels=tags,
-        )
+        self._volume = self._tmpfs(self.limits.disk)
+        mounts = {
+            self._volume.name: {"bind": "/var/lib/docker", "mode": "rw"},
+            str(self._socket_dir): {"bind": SOCKET_DIR, "mode": "rw"},
+        }
+        if self.submission is not None:
+            self.submission_volume = self._tmpfs(self.limits.submission_disk).name
+            mounts[self.submission_volume] = {"bind": SUBMISSION_DIR, "mode": "rw"}
         self._container = self.host.containers.run(
             self.image,
             ["-H", f"unix://{SOCKET_DIR}/docker.sock", "--log-level=error"],
             detach=True,
             name=f"grader-sandbox-{self.run_id}",
-            labels=tags,
+            labels=labels.run_labels(self.run_id),
             cap_add=["ALL"],
             cap_drop=["SYS_RESOURCE"],
             security_opt=["seccomp=unconfined", "apparmor=unconfined"],
@@ -97,13 +104,38 @@ class Sandbox:
             memswap_limit=self.limits.memory,
             nano_cpus=int(self.limits.cpus * 1e9),
             pids_limit=self.limits.pids,
-            volumes={
-                self._volume.name: {"bind": "/var/lib/docker", "mode": "rw"},
-                str(self._socket_dir): {"bind": SOCKET_DIR, "mode": "rw"},
-            },
+            volumes=mounts,
         )
+        if self.submission is not None:
+            self._container.put_archive(SUBMISSION_DIR, self.submission)
         self.client = self._wait_for_engine()
         return self.client
+
+    def _tmpfs(self, size: str) -> Volume:
+        """A volume of at most `size` bytes, in memory, carrying the run's labels."""
+        return self.host.volumes.create(
+            driver="local",
+            driver_opts={"type": "tmpfs", "device": "tmpfs", "o": f"size={size}"},
+            labels=labels.run_labels(self.run_id),
+        )
+
+    @property
+    def socket(self) -> Path:
+        """The nested engine's socket, on the host."""
+        assert self._socket_dir is not None, "the sandbox is not started"
+        return self._socket_dir / "docker.sock"
+
+    @property
+    def container_id(self) -> str:
+        assert self._container is not None, "the sandbox is not started"
+        return str(self._container.id)
+
+    @property
+    def address(self) -> str:
+        """The sandbox's IP address on the host: where ports published inside it answer."""
+        assert self._container is not None, "the sandbox is not started"
+        self._container.reload()
+        return str(self._container.attrs["NetworkSettings"]["IPAddress"])
 
     def _require_image(self) -> None:
         try:
@@ -116,10 +148,10 @@ class Sandbox:
 
     def _wait_for_engine(self) -> docker.DockerClient:
         assert self._container is not None and self._socket_dir is not None
-        url = f"unix://{self._socket_dir}/docker.sock"
+        url = f"unix://{self.socket}"
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
-            if (self._socket_dir / "docker.sock").exists():
+            if self.socket.exists():
                 client = docker.DockerClient(base_url=url, timeout=300)
                 try:
                     client.ping()

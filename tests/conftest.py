@@ -54,6 +54,42 @@ def tiny() -> Exercise:
 
 
 @pytest.fixture
+def catserver() -> Exercise:
+    """A small setup exercise: catserver on network learning serves its page on host port 45678."""
+    return load("tiny.catserver", FIXTURES / "exercises")
+
+
+@pytest.fixture
+def catserver_script() -> Callable[[str], str]:
+    """Make a setup.sh that solves tiny.catserver, serving `token`."""
+    return _catserver_script
+
+
+def _catserver_script(token: str) -> str:
+    return (
+        "docker network create learning\n"
+        "docker run -d --name catserver --network learning -p 45678:8080 busybox "
+        f"sh -c 'mkdir /www && echo {token} > /www/index.html && exec httpd -f -p 8080 -h /www'\n"
+        f"echo served {token}\n"
+    )
+
+
+@pytest.fixture
+def script(tmp_path: Path) -> Callable[..., Path]:
+    """Make a setup submission folder holding a setup.sh and other files."""
+
+    def make(text: str, **files: str) -> Path:
+        folder = tmp_path / "script-submission"
+        folder.mkdir(exist_ok=True)
+        (folder / "setup.sh").write_text(text)
+        for name, content in files.items():
+            (folder / name).write_text(content)
+        return folder
+
+    return make
+
+
+@pytest.fixture
 def submission(tmp_path: Path) -> Callable[..., Path]:
     """Make a submission folder holding a Dockerfile and other files."""
 

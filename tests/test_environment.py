@@ -1,31 +1,92 @@
-"""environment.yml (for conda users) lists what pyproject.toml does."""
+"""The environment checks see: things found by the student's names, missing ones named in plain words."""
 
-import re
-from pathlib import Path
+from __future__ import annotations
 
-import tomllib
-import yaml
+import urllib.request
+from collections.abc import Iterator
 
-ROOT = Path(__file__).resolve().parent.parent
+import docker
+import pytest
+
+from grader import labels
+from grader.baseimages import sandbox_engine
+from grader.environment import Environment
+from grader.sandbox import Sandbox, SandboxLimits
+
+pytestmark = [pytest.mark.docker]
+
+BUSYBOX = "busybox:latest"
 
 
-def _name(requirement: str) -> str:
-    return re.split(r"[<>=;\[ ]", requirement, maxsplit=1)[0].strip().lower()
+@pytest.fixture(scope="module")
+def env(host_engine: docker.DockerClient) -> Iterator[Environment]:
+    """A sandbox holding a running web server `web`, a stopped `done`, a network and a volume."""
+    limits = SandboxLimits(memory="512m", disk="256m", pids=256)
+    with Sandbox(host_engine, sandbox_engine.TAG, run_id=labels.new_run_id(), limits=limits) as sandbox:
+        assert sandbox.client is not None
+        sandbox.load_images([BUSYBOX])
+        client = sandbox.client
+        client.networks.create("learning")
+        client.volumes.create("data")
+        client.containers.run(
+            BUSYBOX,
+            ["sh", "-c", "echo hello > /index.html && httpd -f -p 8080 -h /"],
+            name="web",
+            detach=True,
+            ports={"8080/tcp": 18080},
+        )
+        client.containers.run(BUSYBOX, ["sh", "-c", "exit 3"], name="done", detach=True).wait()
+        environment = Environment(client, sandbox.address)
+        yield environment
+        environment.close()
 
 
-def _pip_section() -> set[str]:
-    environment = yaml.safe_load((ROOT / "environment.yml").read_text())
-    pip = next(item["pip"] for item in environment["dependencies"] if isinstance(item, dict))
-    return {_name(requirement) for requirement in pip if not requirement.startswith("-e")}
+def test_a_running_container_is_found_by_name_and_checked_inside(env: Environment) -> None:
+    assert env.running("web").name == "web"
+    assert env.host("web").run("hostname").rc == 0
+    assert env.host("web").file("/index.html").content_string == "hello\n"
 
 
-def test_environment_lists_exactly_the_package_dependencies() -> None:
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    wanted = {
-        _name(req)
-        for req in [*project["dependencies"], *project["optional-dependencies"]["dev"]]
-        if "python_version" not in req
-    }
-    listed = _pip_section()
-    assert wanted - listed == set(), "missing from environment.yml"
-    assert listed - wanted == set(), "in environment.yml but not in pyproject.toml"
+def test_a_missing_container_is_named(env: Environment) -> None:
+    with pytest.raises(AssertionError, match="there is no container named catserver"):
+        env.container("catserver")
+
+
+def test_an_id_prefix_is_not_a_name(env: Environment) -> None:
+    prefix = env.container("web").id[:6]
+    with pytest.raises(AssertionError, match=f"no container named {prefix}"):
+        env.container(prefix)
+
+
+def test_a_stopped_container_says_it_is_not_running_and_its_exit_code(env: Environment) -> None:
+    assert env.container("done").status == "exited"
+    with pytest.raises(AssertionError, match=r"done is not running \(it is exited, exit code 3\)"):
+        env.host("done")
+
+
+def test_a_published_port_answers_at_the_address(env: Environment) -> None:
+    port = env.published("web", 8080)
+    assert port == 18080
+    with urllib.request.urlopen(f"http://{env.address}:{port}/index.html", timeout=5) as answer:
+        assert answer.read() == b"hello\n"
+
+
+def test_an_unpublished_port_names_what_is_published(env: Environment) -> None:
+    with pytest.raises(
+        AssertionError, match=r"web does not publish its port 9999/tcp \(it publishes 8080/tcp\)"
+    ):
+        env.published("web", 9999)
+
+
+def test_networks_volumes_and_images_are_found_by_name(env: Environment) -> None:
+    assert env.network("learning").name == "learning"
+    assert env.volume("data").name == "data"
+    assert env.image(BUSYBOX).tags == [BUSYBOX]
+
+
+@pytest.mark.parametrize(
+    ("kind", "name"), [("network", "catsonly"), ("volume", "shared"), ("image", "my-image:latest")]
+)
+def test_missing_networks_volumes_and_images_are_named(env: Environment, kind: str, name: str) -> None:
+    with pytest.raises(AssertionError, match=f"there is no {kind} named {name}"):
+        getattr(env, kind)(name)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import grade as grading
+from grader import grade_image as grading
 from grader.exercise import Exercise
 from grader.grade import grade
 

@@ -1,7 +1,7 @@
 """Known submissions of each exercise lose exactly the rubric items they should.
 
 Each folder tests/exercises/variants/<exercise-id>/<variant>/ is a submission (a
-Dockerfile and its files) with an expected.toml:
+Dockerfile or a setup.sh, and its files) with an expected.toml:
 
     about = "What is special about this submission."
     fails = ["check_name", ...]   # exactly the items that must fail; [] for a correct variant
@@ -58,7 +58,7 @@ def test_expected_names_real_rubric_items(expected: Path) -> None:
     exercise = load(expected.parent.parent.name)
     unknown = _expected_fails(expected) - _rubric_names(exercise)
     assert unknown == set(), f"not rubric items of {exercise.id}: {sorted(unknown)}"
-    assert (expected.parent / "Dockerfile").is_file()
+    assert (expected.parent / exercise.submitted_file).is_file()
 
 
 EXERCISE_FOLDERS = sorted(p for p in VARIANTS.iterdir() if p.is_dir())

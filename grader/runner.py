@@ -1,0 +1,91 @@
+"""Running a student's setup.sh: in a runner container, against the sandbox's engine, through the guard.
+
+The runner holds the docker CLI and bash, nothing of the host. It shares the
+sandbox's network namespace, so `localhost:5000` and published host ports are
+the sandbox's own, as they would be on the student's machine; its Docker
+socket is the guard's, never the engine's. It sees the submission at
+/submission, on the same volume the nested engine sees there, so
+`-v "$(pwd)/data:/data"` binds what the script sees.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import docker
+
+from grader import containers, labels
+from grader.sandbox import SUBMISSION_DIR, Sandbox
+
+GUARD_DIR = "/run/guard"
+RUNNER_MEMORY = "384m"  # the script's processes and what it writes to /submission together
+PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/grader/probe/bin"
+
+
+@dataclass
+class ScriptResult:
+    """What running setup.sh gave."""
+
+    exit_code: int | None
+    output: str
+    timed_out: bool = False
+    refusals: list[str] = field(default_factory=list)
+    duration_s: float = 0.0
+
+    def summary(self, script: str, timeout_s: float) -> str:
+        """One sentence for the student on how the script ended ("" when it ended well)."""
+        if self.timed_out:
+            return f"{script} did not finish within {timeout_s:.0f} s and was stopped."
+        if self.exit_code:
+            return f"{script} ended with exit code {self.exit_code}: a command in it failed (see its output)."
+        return ""
+
+
+def run_script(
+    host: docker.DockerClient,
+    sandbox: Sandbox,
+    *,
+    guard_socket: Path,
+    script: str,
+    timeout_s: float,
+) -> ScriptResult:
+    """Run `script` (a file of the submission) with bash, bounded by `timeout_s`."""
+    started = time.monotonic()
+    assert sandbox.submission_volume is not None, "the sandbox holds no submission"
+    runner = host.containers.create(
+        sandbox.image,
+        ["bash", script],
+        entrypoint=[],
+        name=f"grader-runner-{sandbox.run_id}",
+        labels=labels.run_labels(sandbox.run_id),
+        working_dir=SUBMISSION_DIR,
+        environment={
+            "DOCKER_HOST": f"unix://{GUARD_DIR}/{guard_socket.name}",
+            "DOCKER_BUILDKIT": "0",
+            "PATH": PATH,
+        },
+        network_mode=f"container:{sandbox.container_id}",
+        volumes={
+            sandbox.submission_volume: {"bind": SUBMISSION_DIR, "mode": "rw"},
+            str(guard_socket.parent): {"bind": GUARD_DIR, "mode": "ro"},
+        },
+        cap_drop=["ALL"],
+        security_opt=["no-new-privileges"],
+        mem_limit=RUNNER_MEMORY,
+        memswap_limit=RUNNER_MEMORY,
+        pids_limit=256,
+        log_config=containers.LOG_CONFIG,
+    )
+    try:
+        runner.start()
+        exit_code, timed_out = containers.wait(runner, timeout_s)
+        return ScriptResult(
+            exit_code=exit_code,
+            output=containers.output(runner),
+            timed_out=timed_out,
+            duration_s=time.monotonic() - started,
+        )
+    finally:
+        runner.remove(force=True)
