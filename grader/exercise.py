@@ -33,7 +33,8 @@ class Limits:
     build_timeout_s: float = 120
     script_timeout_s: float = 120
     run_timeout_s: float = 10
-    check_timeout_s: float = 10
+    check_timeout_s: float = 10  # one command of a check
+    check_limit_s: float = 60  # one whole check, its fixtures included
     memory: str = "256m"
     pids: int = 128
     context_bytes: int = 200 * 1024 * 1024

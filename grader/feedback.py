@@ -14,7 +14,7 @@ def markdown(student: str, results: list[Result]) -> str:
     """One student's feedback for all their graded exercises."""
     lines = [f"# Feedback for {student}", ""]
     for result in sorted(results, key=lambda r: r.exercise):
-        lines += _exercise(result)
+        lines.append(exercise_markdown(result))
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -25,27 +25,24 @@ def write(student: str, results: list[Result], folder: Path) -> Path:
     return path
 
 
-def _exercise(result: Result) -> list[str]:
+def exercise_markdown(result: Result) -> str:
+    """The feedback for one result: its checks, what went wrong, its output's end, advice."""
     lines = [f"## {result.exercise}: {result.score:g}/{result.max_score:g}", ""]
     if result.reason:
         lines += ["**What went wrong:**", "", *_fenced(result.reason), ""]
     for check in result.checks:
         lines += _check(check)
-    if result.log and _failed(result):
+    if result.log and result.failed:
         lines += [
             "",
-            "**The last lines of the build output:**",
+            "**The last lines of what it printed** (build or setup.sh):",
             "",
             *_fenced(last_lines(result.log, LOG_LINES)),
         ]
     if result.advice:
         lines += ["", "**Advice** (no points lost):", ""]
         lines += [f"- {advice}" for advice in result.advice]
-    return [*lines, ""]
-
-
-def _failed(result: Result) -> bool:
-    return result.status != "graded" or any(not check.passed for check in result.checks)
+    return "\n".join(lines) + "\n"
 
 
 def _fenced(text: str) -> list[str]:

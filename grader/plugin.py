@@ -7,11 +7,15 @@ read. Checks never see which engine they talk to.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import docker
@@ -28,6 +32,10 @@ from grader.images_info import ImageInfo, inspect
 from grader.result import CheckResult
 from grader.rubric import MARK, item_of
 from grader.text import shorten
+
+
+class CheckTimeout(Exception):
+    """A check (or what it set up) ran past its exercise's check_limit_s."""
 
 
 class Unavailable(Exception):
@@ -112,6 +120,16 @@ class GradingPlugin:
         self.interrupted = True
 
     @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> Iterator[None]:
+        with _deadline(self.target.exercise.limits.check_limit_s):
+            yield
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Iterator[None]:
+        with _deadline(self.target.exercise.limits.check_limit_s):
+            yield
+
+    @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
         outcome = yield
         report = outcome.get_result()
@@ -168,7 +186,7 @@ class GradingPlugin:
         if isinstance(error, AssertionError):
             message = str(error).split("\nassert ")[0].strip()
             return "" if message.startswith("assert ") else shorten(message, 1500)
-        if isinstance(error, Unavailable):
+        if isinstance(error, (Unavailable, CheckTimeout)):
             return str(error)
         if isinstance(error, ShellError) or (
             isinstance(error, docker.errors.APIError) and "is not running" in str(error)
@@ -213,6 +231,25 @@ def run_checks(target: Target) -> list[CheckResult]:
         detail = "\n".join(plugin.collect_errors)
         raise RuntimeError(f"The checks of {target.exercise.id} could not be loaded.\n{detail}")
     return plugin.outcomes()
+
+
+@contextlib.contextmanager
+def _deadline(seconds: float) -> Iterator[None]:
+    """Stop what runs inside after `seconds` (by SIGALRM, so only in the main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum: int, frame: FrameType | None) -> None:
+        raise CheckTimeout(f"The check did not finish within {seconds:g} s and was stopped.")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _result(item: pytest.Item, *, passed: bool, found: str) -> CheckResult:

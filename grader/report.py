@@ -10,6 +10,9 @@ from rich.table import Table
 from rich.text import Text
 
 from grader.result import CheckResult, Result
+from grader.text import last_lines
+
+LOG_LINES = 10
 
 
 def render(result: Result) -> Group:
@@ -17,6 +20,8 @@ def render(result: Result) -> Group:
     parts: list[object] = [_headline(result), _table(result.checks)]
     if result.reason:
         parts.append(Panel(escape(result.reason), title="What went wrong", border_style="yellow"))
+    if result.log and result.failed:
+        parts.append(Panel(escape(last_lines(result.log, LOG_LINES)), title="The last lines it printed"))
     if result.advice:
         parts.append(
             Panel(

@@ -59,6 +59,17 @@ class Result:
     def max_score(self) -> float:
         return sum(check.max_points for check in self.checks)
 
+    @property
+    def failed(self) -> bool:
+        """Whether anything went wrong: a status other than graded, or a failed check."""
+        return self.status != "graded" or any(not check.passed for check in self.checks)
+
+    def _repr_markdown_(self) -> str:
+        """How a notebook shows a result: the student's feedback for it."""
+        from grader.feedback import exercise_markdown
+
+        return exercise_markdown(self)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "exercise": self.exercise,

@@ -61,7 +61,7 @@ def test_passed_and_failed_items_with_expected_found_hint_and_try() -> None:
 
 def test_the_build_log_tail_is_there_when_something_failed() -> None:
     text = feedback.markdown("ana", [_hello(passed=False)])
-    assert "build output" in text
+    assert "The last lines of what it printed" in text
     assert "#40 ERROR: no-such-command: not found" in text
     assert "#39 step 39" in text
     assert "#1 step 1\n" not in text, "only the tail of the log, not all of it"
@@ -69,7 +69,7 @@ def test_the_build_log_tail_is_there_when_something_failed() -> None:
 
 def test_no_build_log_when_everything_passed() -> None:
     text = feedback.markdown("ana", [_hello(passed=True), _webserver()])
-    assert "build output" not in text
+    assert "The last lines of what it printed" not in text
     assert "no-such-command" not in text
     assert "all fine" not in text
     assert "❌" not in text
@@ -83,7 +83,7 @@ def test_the_build_log_is_shown_for_an_unfinished_build() -> None:
 
 def test_a_log_with_a_code_fence_cannot_break_out_of_its_block() -> None:
     text = feedback.markdown("ana", [_hello(passed=False, log="RUN echo '```'\n**bold**\n")])
-    block = text.split("build output:**\n\n", 1)[1]
+    block = text.split("(build or setup.sh):\n\n", 1)[1]
     fence = block.split("\n", 1)[0]
     assert set(fence) == {"`"} and len(fence) > 3
     assert block.count(fence + "\n") == 2

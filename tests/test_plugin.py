@@ -29,6 +29,7 @@ images = ["busybox:latest"]
 build_timeout_s = 20
 run_timeout_s = 5
 check_timeout_s = 5
+check_limit_s = 3
 memory = "64m"
 pids = 32
 context_bytes = 1048576
@@ -52,6 +53,13 @@ def test_raises(run):
 def test_with_message(run):
     result = run()
     assert result.stdout == "nope\\n", f"it printed {result.stdout!r}"
+
+
+@check(points=1, expected="It answers in time.")
+def test_hangs(build):
+    import time
+
+    time.sleep(600)
 
 
 @check(points=1, expected="It builds.")
@@ -97,8 +105,8 @@ def odd(tmp_path_factory: pytest.TempPathFactory, host_engine: docker.DockerClie
 
 
 def test_checks_come_back_in_the_order_of_checks_py(odd: dict[str, CheckResult]) -> None:
-    assert list(odd) == ["bare_assert", "raises", "with_message", "builds"]
-    assert [check.passed for check in odd.values()] == [False, False, False, True]
+    assert list(odd) == ["bare_assert", "raises", "with_message", "hangs", "builds"]
+    assert [check.passed for check in odd.values()] == [False, False, False, False, True]
 
 
 def test_an_assertion_without_a_message_gives_a_generic_found_not_python(
@@ -118,6 +126,13 @@ def test_an_unexpected_exception_says_the_check_could_not_finish(odd: dict[str, 
     found = odd["raises"].found
     assert found == "The check could not finish: the probe broke"
     assert "Traceback" not in found and "RuntimeError" not in found
+
+
+def test_a_check_that_hangs_is_stopped_at_its_limit_and_the_next_one_runs(
+    odd: dict[str, CheckResult],
+) -> None:
+    assert odd["hangs"].found == "The check did not finish within 3 s and was stopped."
+    assert odd["builds"].passed
 
 
 def test_each_exercise_graded_in_one_process_gets_its_own_checks(

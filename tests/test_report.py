@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from rich.console import Console
 
 from grader import report
@@ -117,3 +119,19 @@ def test_the_score_is_green_only_for_full_marks_of_a_graded_result() -> None:
     assert _score_style(full) == "bold green"
     assert _score_style(_failed_result()) == "bold yellow"
     assert _score_style(Result("a.b", "s", status="error", reason="no sandbox")) == "bold red"
+
+
+def test_the_end_of_what_it_printed_is_shown_when_something_failed() -> None:
+    result = _failed_result()
+    result.log = "".join(f"line {n}\n" for n in range(30)) + "docker: Error response from daemon: Conflict.\n"
+    text = _text(result)
+    assert "The last lines it printed" in text
+    assert "docker: Error response from daemon: Conflict." in text
+    assert re.findall(r"line \d+", text) == [f"line {n}" for n in range(21, 30)]
+
+
+def test_no_output_is_shown_when_everything_passed() -> None:
+    passed = CheckResult("image_exists", 2, passed=True, expected="An image my-image.")
+    result = Result("run-flow.commit", "ana", checks=[passed])
+    result.log = "all good\n"
+    assert "all good" not in _text(result)

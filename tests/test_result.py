@@ -101,3 +101,14 @@ def test_from_dict_accepts_a_minimal_result() -> None:
     result = Result.from_dict(data)
     assert (result.status, result.log, result.advice, result.max_score) == ("timeout", "", [], 1)
     assert result.checks[0].found == ""
+
+
+def test_a_notebook_shows_a_result_as_its_feedback() -> None:
+    result = Result(
+        "run-flow.commit",
+        "your Docker engine",
+        checks=[CheckResult("image_exists", 2, passed=False, expected="An image my-image.", found="none")],
+    )
+    shown = result._repr_markdown_()
+    assert shown.startswith("## run-flow.commit: 0/2")
+    assert "Expected: An image my-image." in shown and "Found: none" in shown
