@@ -187,3 +187,40 @@ def test_closing_cuts_open_connections_and_removes_the_folder(tmp_path: Path) ->
         assert time.monotonic() - started < 2
         assert idle.recv(100) == b""
     assert not folder.exists()
+
+
+REFUSED_COMMANDS = {
+    "docker run --privileged busybox true": "`--privileged`",
+    "docker run --cap-add NET_ADMIN busybox true": "`--cap-add`",
+    "docker run --device /dev/null:/dev/x busybox true": "`--device`",
+    "docker run --network host busybox true": "`--network host`",
+    "docker run --net=host busybox true": "`--network host`",
+    "docker run --pid host busybox true": "`--pid host`",
+    "docker run --ipc host busybox true": "`--ipc host`",
+    "docker run --uts host busybox true": "`--uts host`",
+    "docker run --userns host busybox true": "`--userns host`",
+    "docker run --security-opt seccomp=unconfined busybox true": "`--security-opt`",
+    "docker run --sysctl net.ipv4.ip_forward=1 busybox true": "`--sysctl`",
+    "docker run --cgroup-parent /elsewhere busybox true": "`--cgroup-parent`",
+    "docker run -v /etc:/host-etc busybox true": "`-v /etc:/host-etc`",
+    "docker run -v /var/run/docker.sock:/var/run/docker.sock busybox true": "Docker engine itself",
+    "docker run --mount type=bind,source=/,target=/host busybox true": "`--mount type=bind,source=/`",
+    "docker volume create --driver local --opt type=none --opt o=bind --opt device=/etc etc": "/etc",
+    "docker run -d --name quiet busybox sleep 60 && docker exec --privileged quiet true": "`docker exec --privileged`",
+    "printf 'FROM busybox\\n' | DOCKER_BUILDKIT=0 docker build --network host -": "`docker build --network host`",
+    "docker swarm init": "swarm",
+    "docker plugin install vieux/sshfs": "plugin",
+}
+
+
+@pytest.mark.usefixtures("leaves_nothing")
+@pytest.mark.parametrize("command", list(REFUSED_COMMANDS))
+def test_each_refusal_as_a_student_types_it(runner: Container, guard: Guard, command: str) -> None:
+    before = len(guard.refusals)
+    code, _, err = sh(runner, command)
+    sh(runner, "docker rm -f quiet >/dev/null 2>&1")
+    assert code != 0
+    refused = guard.refusals[before:]
+    assert refused, f"nothing was refused; the CLI said: {err}"
+    assert "Refused" in err and refused[-1].message in " ".join(err.split())
+    assert REFUSED_COMMANDS[command].lower() in refused[-1].message.lower()
