@@ -1,8 +1,9 @@
 """What grading costs: a sandbox's start, base image loads, one submission per exercise, a class.
 
 Each part prints a table and returns its figures in seconds. Phases inside `grade()` are timed
-by wrapping the names grader.grade calls (lint, pack, Sandbox, build, run_checks) for the
-length of a measurement; grader's code itself is not changed.
+by wrapping the names the recipes grader.grade_image and grader.grade_setup call (lint,
+pack, Sandbox, build or run_script, run_checks) for the length of a measurement; grader's
+code itself is not changed.
 """
 
 from __future__ import annotations
@@ -20,8 +21,7 @@ import docker
 from rich.console import Console
 from rich.table import Table
 
-from grader import batch, labels
-from grader import grade as grading
+from grader import batch, grade_image, grade_setup, labels
 from grader.baseimages import sandbox_engine
 from grader.commands.demo import SAMPLE_CLASS
 from grader.exercise import ROOT, Exercise, all_exercises
@@ -33,7 +33,7 @@ IMAGES = ("busybox:latest", "debian:bookworm-slim")
 IMAGE_LOADS = 3
 SOLUTION_REPEATS = 3
 DEMO_WORKERS = (1, 2)
-PHASES = ("lint", "pack", "sandbox start", "image load", "build", "checks", "sandbox close")
+PHASES = ("lint", "pack", "sandbox start", "image load", "build", "script", "checks", "sandbox close")
 
 Figures = dict[str, Any]
 
@@ -140,13 +140,16 @@ def _phase_timer() -> Iterator[dict[str, float]]:
         load_images = timed("image load", Sandbox.load_images)
         close = timed("sandbox close", Sandbox.close)
 
-    with (
-        mock.patch.object(grading, "advise", timed("lint", grading.advise)),
-        mock.patch.object(grading, "pack", timed("pack", grading.pack)),
-        mock.patch.object(grading, "Sandbox", TimedSandbox),
-        mock.patch.object(grading, "build", timed("build", grading.build)),
-        mock.patch.object(grading, "run_checks", timed("checks", grading.run_checks)),
-    ):
+    with contextlib.ExitStack() as patches:
+        for recipe in (grade_image, grade_setup):
+            patches.enter_context(mock.patch.object(recipe, "pack", timed("pack", recipe.pack)))
+            patches.enter_context(mock.patch.object(recipe, "Sandbox", TimedSandbox))
+            patches.enter_context(mock.patch.object(recipe, "run_checks", timed("checks", recipe.run_checks)))
+        patches.enter_context(mock.patch.object(grade_image, "advise", timed("lint", grade_image.advise)))
+        patches.enter_context(mock.patch.object(grade_image, "build", timed("build", grade_image.build)))
+        patches.enter_context(
+            mock.patch.object(grade_setup, "run_script", timed("script", grade_setup.run_script))
+        )
         yield spent
 
 

@@ -206,8 +206,8 @@ REFUSED_COMMANDS = {
     "docker run -v /var/run/docker.sock:/var/run/docker.sock busybox true": "Docker engine itself",
     "docker run --mount type=bind,source=/,target=/host busybox true": "`--mount type=bind,source=/`",
     "docker volume create --driver local --opt type=none --opt o=bind --opt device=/etc etc": "/etc",
-    "docker run -d --name quiet busybox sleep 60 && docker exec --privileged quiet true": "`docker exec --privileged`",
-    "printf 'FROM busybox\\n' | DOCKER_BUILDKIT=0 docker build --network host -": "`docker build --network host`",
+    "docker run -d --name quiet busybox sleep 60 && docker exec --privileged quiet true": "exec --priv",
+    "printf 'FROM busybox\\n' | DOCKER_BUILDKIT=0 docker build --network host -": "build --network host",
     "docker swarm init": "swarm",
     "docker plugin install vieux/sshfs": "plugin",
 }
