@@ -21,8 +21,8 @@ setup: $(STAMP)
 	$(GRADER) images prepare
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check grader tests benchmarks
-	$(VENV)/bin/ruff format --check grader tests benchmarks
+	$(VENV)/bin/ruff check grader tests benchmarks exercises
+	$(VENV)/bin/ruff format --check grader tests benchmarks exercises
 	$(VENV)/bin/mypy
 
 test: setup lint

@@ -42,7 +42,7 @@ def test_every_exercise_has_a_task_a_starter_checks_and_a_solution(folder: str) 
     assert any((loaded.folder / "starter").iterdir())
     assert loaded.checks.is_file()
     assert loaded.solution == SOLUTIONS / folder
-    assert (loaded.solution / "Dockerfile").is_file()
+    assert (loaded.solution / loaded.submitted_file).is_file()
 
 
 def test_an_unknown_exercise_names_the_known_ones() -> None:

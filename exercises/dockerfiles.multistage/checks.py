@@ -96,8 +96,7 @@ def test_count_not_hard_coded(image, images, run):
 @check(
     points=2,
     expected="The final stage is built FROM busybox.",
-    hint="End with a second stage that starts `FROM busybox`: "
-    "only the last stage becomes the image.",
+    hint="End with a second stage that starts `FROM busybox`: only the last stage becomes the image.",
     reproduce="docker history gpl",
 )
 def test_based_on_busybox(image, images):

@@ -69,4 +69,3 @@ def test_nothing_left_running(env):
     images = {env.image(BASE).id, env.image(IMAGE).id}
     running = [c.name for c in env.client.containers.list() if c.image and c.image.id in images]
     assert not running, f"still running: {', '.join(sorted(running))}"
-

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Forgets to connect catserver to catsonly.
+set -euo pipefail
+docker network create learning
+docker network create catsonly
+docker run -d --name catserver --network learning busybox sleep 3600
+docker run -d --name dogserver --network learning busybox sleep 3600
+docker run -d --name bobcatserver --network catsonly busybox sleep 3600
