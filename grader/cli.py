@@ -102,6 +102,64 @@ def images_list() -> None:
 
 
 @main.command()
+@click.argument("submissions", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--assignment",
+    "assignment_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="An assignment file (TOML): which exercises are graded, their weights, the due date.",
+)
+@click.option(
+    "--exercise",
+    "exercise_ids",
+    multiple=True,
+    metavar="ID",
+    help="Grade this exercise (repeatable); with exactly one, a flat folder of one submission per student.",
+)
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Submissions graded at once.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("graded"),
+    show_default=True,
+    help="Where results, gradebooks, feedback and reports go.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but a one-line summary at the end.")
+@click.option("--regrade", multiple=True, metavar="STUDENT", help="Grade this student again (repeatable).")
+@click.option("--regrade-all", is_flag=True, help="Grade every submission again, even unchanged ones.")
+def batch(
+    submissions: Path,
+    assignment_file: Path | None,
+    exercise_ids: tuple[str, ...],
+    jobs: int | None,
+    out: Path,
+    quiet: bool,
+    regrade: tuple[str, ...],
+    regrade_all: bool,
+) -> None:
+    """Grade a class's SUBMISSIONS folder in parallel and write its gradebook, feedback and reports.
+
+    SUBMISSIONS is nbgrader's `submitted/` folder (or the folder holding it):
+    submitted/<student>/<exercise-id>/. Results are saved as they come: run the
+    same command again after a stop and only what is missing or changed is graded.
+    """
+    from grader.commands import batch as command
+
+    raise SystemExit(
+        command.main(
+            submissions=submissions,
+            out=out,
+            assignment_file=assignment_file,
+            exercise_ids=exercise_ids,
+            jobs=jobs,
+            quiet=quiet,
+            regrade=regrade,
+            regrade_all=regrade_all,
+        )
+    )
+
+
+@main.command()
 @click.option("--jobs", "-j", type=int, default=None, help="Submissions graded at once.")
 @click.option(
     "--out",
@@ -137,3 +195,24 @@ def exercises() -> None:
     from grader.commands import exercises as command
 
     raise SystemExit(command.main())
+
+
+@main.command()
+@click.argument("topic", required=False)
+@click.option("--list", "list_topics", is_flag=True, help="List the quiz topics and their questions.")
+@click.option(
+    "--progress",
+    "show_progress",
+    is_flag=True,
+    help="Show your progress: each topic's questions, best score and last attempt.",
+)
+def quiz(topic: str | None, list_topics: bool, show_progress: bool) -> None:
+    """Take the self-study quiz of TOPIC in the terminal, one question at a time.
+
+    Your best score and last attempt per topic are saved on this machine; --progress shows them.
+    """
+    from grader.commands import quiz as command
+
+    if sum([topic is not None, list_topics, show_progress]) != 1:
+        raise click.UsageError("Give a TOPIC, --list or --progress (one of them).")
+    raise SystemExit(command.main(topic=topic, list_topics=list_topics, show_progress=show_progress))

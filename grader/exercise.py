@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,7 @@ else:  # pragma: no cover
 ROOT = Path(__file__).resolve().parent.parent
 EXERCISES = ROOT / "exercises"
 SOLUTIONS = ROOT / "solutions"
+ROOT_VARIABLE = "GRADER_EXERCISES"  # names another folder of exercises (a course of one's own, tests)
 
 
 SUBMITTED_FILE = {"image": "Dockerfile", "setup": "setup.sh"}  # what a submission of each kind holds
@@ -87,8 +89,14 @@ class Exercise:
         return sha.hexdigest()[:16]
 
 
-def load(exercise_id: str, root: Path = EXERCISES) -> Exercise:
+def exercises_root() -> Path:
+    """Where exercises are found: the folder $GRADER_EXERCISES names, else the course's exercises/."""
+    return Path(os.environ.get(ROOT_VARIABLE) or EXERCISES)
+
+
+def load(exercise_id: str, root: Path | None = None) -> Exercise:
     """The exercise with this id, read from its exercise.toml."""
+    root = root or exercises_root()
     folder = root / exercise_id
     config = folder / "exercise.toml"
     if not config.is_file():
@@ -97,8 +105,9 @@ def load(exercise_id: str, root: Path = EXERCISES) -> Exercise:
     return _from_toml(folder, tomllib.loads(config.read_text()))
 
 
-def all_exercises(root: Path = EXERCISES) -> list[Exercise]:
+def all_exercises(root: Path | None = None) -> list[Exercise]:
     """Every exercise of the course, by id."""
+    root = root or exercises_root()
     return [load(p.parent.name, root) for p in sorted(root.glob("*/exercise.toml"))]
 
 

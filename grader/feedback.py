@@ -8,6 +8,7 @@ from grader.result import CheckResult, Result
 from grader.text import last_lines
 
 LOG_LINES = 15
+HIDDEN = "A hidden check: it shows what it expects, never what it found."
 
 
 def markdown(student: str, results: list[Result]) -> str:
@@ -27,6 +28,7 @@ def write(student: str, results: list[Result], folder: Path) -> Path:
 
 def exercise_markdown(result: Result) -> str:
     """The feedback for one result: its checks, what went wrong, its output's end, advice."""
+    result = result.for_student()
     lines = [f"## {result.exercise}: {result.score:g}/{result.max_score:g}", ""]
     if result.reason:
         lines += ["**What went wrong:**", "", *_fenced(result.reason), ""]
@@ -57,11 +59,10 @@ def _check(check: CheckResult) -> list[str]:
     name = check.name.replace("_", " ")
     if check.passed:
         return [f"- ✅ **{name}** ({check.points:g}/{check.max_points:g}): {check.expected}"]
-    lines = [
-        f"- ❌ **{name}** (0/{check.max_points:g})",
-        f"  - Expected: {check.expected}",
-        f"  - Found: {_indent(check.found or 'something else')}",
-    ]
+    lines = [f"- ❌ **{name}** (0/{check.max_points:g})", f"  - Expected: {check.expected}"]
+    if check.hidden:
+        return [*lines, f"  - {HIDDEN}"]
+    lines.append(f"  - Found: {_indent(check.found or 'something else')}")
     if check.hint:
         lines.append(f"  - Hint: {check.hint}")
     if check.reproduce:

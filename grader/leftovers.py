@@ -10,6 +10,8 @@ import docker.errors
 
 from grader import labels
 
+CONFLICT = 409
+
 
 @dataclass(frozen=True)
 class Leftover:
@@ -41,6 +43,9 @@ def remove(client: docker.DockerClient, leftovers: list[Leftover]) -> None:
                 client.volumes.get(item.name).remove(force=True)
         except docker.errors.NotFound:
             continue
+        except docker.errors.APIError as failed:
+            if failed.status_code != CONFLICT:  # 409: its removal is already in progress
+                raise
 
 
 def of_run(client: docker.DockerClient, run_id: str) -> list[Leftover]:

@@ -263,4 +263,5 @@ def _result(item: pytest.Item, *, passed: bool, found: str) -> CheckResult:
         found=found,
         hint=rubric.hint,
         reproduce=rubric.reproduce,
+        hidden=rubric.hidden,
     )

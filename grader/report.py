@@ -9,6 +9,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from grader.feedback import HIDDEN
 from grader.result import CheckResult, Result
 from grader.text import last_lines
 
@@ -17,6 +18,7 @@ LOG_LINES = 10
 
 def render(result: Result) -> Group:
     """The whole report for one result."""
+    result = result.for_student()
     parts: list[object] = [_headline(result), _table(result.checks)]
     if result.reason:
         parts.append(Panel(escape(result.reason), title="What went wrong", border_style="yellow"))
@@ -69,6 +71,8 @@ def _table(checks: list[CheckResult]) -> Table:
 def _found(check: CheckResult) -> str:
     if check.passed:
         return escape(check.expected)
+    if check.hidden:
+        return f"[bold]Expected:[/] {escape(check.expected)}\n[dim]{escape(HIDDEN)}[/]"
     found = check.found or "something else"
     return f"[bold]Expected:[/] {escape(check.expected)}\n[bold]Found:[/] {escape(found)}"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
 Status = Literal["graded", "error", "timeout"]
@@ -20,6 +20,7 @@ class CheckResult:
     found: str = ""
     hint: str = ""
     reproduce: str = ""
+    hidden: bool = False  # students read only `expected` and whether it passed
 
     @property
     def points(self) -> float:
@@ -30,7 +31,13 @@ class CheckResult:
         """One line for a student: what was expected and, if it failed, what was found."""
         if self.passed:
             return self.expected
+        if self.hidden:
+            return f"Expected: {self.expected}"
         return f"Expected: {self.expected} Found: {self.found or 'something else.'}"
+
+    def for_student(self) -> CheckResult:
+        """What a student may read of this check: a hidden one without found, hint or command."""
+        return replace(self, found="", hint="", reproduce="") if self.hidden else self
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -64,6 +71,10 @@ class Result:
         """Whether anything went wrong: a status other than graded, or a failed check."""
         return self.status != "graded" or any(not check.passed for check in self.checks)
 
+    def for_student(self) -> Result:
+        """What a student may read of this result (hidden checks show only what they expect)."""
+        return replace(self, checks=[check.for_student() for check in self.checks])
+
     def _repr_markdown_(self) -> str:
         """How a notebook shows a result: the student's feedback for it."""
         from grader.feedback import exercise_markdown
@@ -89,7 +100,7 @@ class Result:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Result:
-        fields = ("name", "max_points", "passed", "expected", "found", "hint", "reproduce")
+        fields = ("name", "max_points", "passed", "expected", "found", "hint", "reproduce", "hidden")
         checks = [CheckResult(**{k: c[k] for k in fields if k in c}) for c in data["checks"]]
         return cls(
             exercise=data["exercise"],

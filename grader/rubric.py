@@ -32,13 +32,20 @@ class Item:
     expected: str
     hint: str = ""
     reproduce: str = ""
+    hidden: bool = False
 
 
-def check(*, points: float, expected: str, hint: str = "", reproduce: str = "") -> Callable[[F], F]:
-    """Mark a test function as a rubric item worth `points`."""
+def check(
+    *, points: float, expected: str, hint: str = "", reproduce: str = "", hidden: bool = False
+) -> Callable[[F], F]:
+    """Mark a test function as a rubric item worth `points`.
+
+    A hidden item counts like any other, but students only ever read its
+    `expected` and whether it passed: never what was found, a hint or a command.
+    """
     if points <= 0:
         raise ValueError("a rubric item is worth more than 0 points")
-    item = Item(points=points, expected=expected, hint=hint, reproduce=reproduce)
+    item = Item(points=points, expected=expected, hint=hint, reproduce=reproduce, hidden=hidden)
     return getattr(pytest.mark, MARK)(item)
 
 

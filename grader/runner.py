@@ -56,7 +56,7 @@ def run_script(
     assert sandbox.submission_volume is not None, "the sandbox holds no submission"
     runner = host.containers.create(
         sandbox.image,
-        ["bash", script],
+        ["bash", "-c", 'exec bash "$0" 2>&1', script],  # one stream: output in the order printed
         entrypoint=[],
         name=f"grader-runner-{sandbox.run_id}",
         labels=labels.run_labels(sandbox.run_id),

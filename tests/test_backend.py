@@ -97,7 +97,7 @@ def build_scratch(api: docker.APIClient) -> str:
     return tag
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def start(api: docker.APIClient, probe_dir: str) -> Iterator[Start]:
     """Start a container (probe mounted unless `probe=False`); all are removed at the end."""
     names: list[str] = []
@@ -133,7 +133,7 @@ def start(api: docker.APIClient, probe_dir: str) -> Iterator[Start]:
                 api.remove_container(name, force=True)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def container_of(api: docker.APIClient, start: Start) -> Iterator[Start]:
     """The set-up container of one kind of image, started on first use: httpd on :8080 as PID 1."""
     started: dict[str, str] = {}

@@ -11,7 +11,7 @@ import pytest
 
 from grader import batch, labels, leftovers
 from grader.exercise import SOLUTIONS
-from grader.result import Result
+from grader.result import CheckResult, Result
 
 HELLO = "dockerfiles.hello"
 
@@ -72,6 +72,38 @@ def test_a_job_for_an_unknown_exercise_is_an_error_result_not_an_exception(tmp_p
     assert "There is no exercise 'no.such-exercise'" in result.reason
     assert HELLO in result.reason
     assert result.submission == str(job.folder)
+
+
+def _fake_grade(job: batch.Job) -> Result:
+    """Grading as a worker sees it: "dies" kills its worker process, "raises" raises."""
+    if job.student.startswith("dies"):
+        os._exit(3)
+    if job.student == "raises":
+        raise RuntimeError("the grader's own step broke")
+    return Result(job.exercise_id, str(job.folder), checks=[CheckResult("c", 1, passed=True, expected="e")])
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_worker_that_dies_costs_only_its_submission_and_the_batch_goes_on(
+    tmp_path: Path, workers: int
+) -> None:
+    students = ["ana", "dies-1", "ben", "raises", "dies-2", "chloe"]
+    jobs = [batch.Job(name, HELLO, tmp_path / name, labels.new_run_id()) for name in students]
+    seen: list[str] = []
+
+    done = batch.grade_all(
+        jobs, workers=workers, on_result=lambda job, result: seen.append(job.student), grade=_fake_grade
+    )
+
+    results = {job.student: result for job, result in done}
+    assert sorted(seen) == sorted(students), "every submission gets exactly one result"
+    assert len(done) == len(students)
+    for name in ("dies-1", "dies-2"):
+        assert results[name].status == "error"
+        assert "worker process died" in results[name].reason
+        assert results[name].submission == str(tmp_path / name)
+    assert (results["raises"].status, results["raises"].reason) == ("error", "the grader's own step broke")
+    assert all(results[name].status == "graded" for name in ("ana", "ben", "chloe"))
 
 
 @pytest.mark.docker

@@ -101,3 +101,28 @@ def test_write_puts_one_file_per_student(tmp_path: Path) -> None:
     assert path == tmp_path / "feedback" / "ben.md"
     assert path.read_text() == feedback.markdown("ben", [_webserver()])
     assert path.read_text().endswith("\n") and not path.read_text().endswith("\n\n")
+
+
+def test_a_hidden_check_shows_only_what_it_expects_and_whether_it_passed() -> None:
+    result = _hidden_result()
+    text = feedback.markdown("ana", [result])
+    assert "- ❌ **secret** (0/2)" in text
+    assert "  - Expected: It keeps a secret." in text
+    assert feedback.HIDDEN in text
+    for secret in ("SECRET-FOUND", "SECRET-HINT", "SECRET-COMMAND"):
+        assert secret not in text
+    assert "## dockerfiles.hello: 0/2" in text, "it still counts"
+
+
+def _hidden_result() -> Result:
+    secret = CheckResult(
+        "secret",
+        2,
+        passed=False,
+        expected="It keeps a secret.",
+        found="SECRET-FOUND",
+        hint="SECRET-HINT",
+        reproduce="SECRET-COMMAND",
+        hidden=True,
+    )
+    return Result("dockerfiles.hello", "s", checks=[secret])

@@ -77,3 +77,38 @@ def test_a_student_name_with_brackets_is_shown_as_it_is() -> None:
     console = Console(record=True, width=120, color_system=None)
     console.print(gradebook.table([("ana[/b]", _result("dockerfiles.hello", 1, 1))]))
     assert "ana[/b]" in console.export_text()
+
+
+def test_weights_make_the_total_and_every_listed_exercise_counts(tmp_path: Path) -> None:
+    book = gradebook.Gradebook.of(
+        GRADED, weights={"dockerfiles.hello": 30, "dockerfiles.webserver": None}, students=["david"]
+    )
+    assert book.exercises == ["dockerfiles.hello", "dockerfiles.webserver"]
+    assert book.total("ana") == (30 + 8.5, 40), "hello at full marks adds its weight, webserver its points"
+    assert book.total("ben") == (21, 40), "7/10 of 30; the missing webserver adds 0 of 10"
+    assert book.total("david") == (0, 40), "a student without results still has a row"
+    path = gradebook.write_csv(book, tmp_path / "gradebook.csv")
+    with path.open(newline="") as handle:
+        rows = {row[0]: row for row in csv.reader(handle)}
+    assert rows["ben"] == ["ben", "7", "", "21", "40"]
+    assert rows["david"] == ["david", "", "", "0", "40"]
+
+
+def test_full_marks_of_an_exercise_ignore_results_without_checks() -> None:
+    errored = Result("dockerfiles.hello", "x", status="error", reason="no sandbox")
+    book = gradebook.Gradebook.of([*GRADED, ("david", errored)], weights={"dockerfiles.hello": None})
+    assert book.points["dockerfiles.hello"] == 10
+    assert book.total("david") == (0, 10)
+
+
+def test_to_dict_has_every_student_exercise_weight_and_record() -> None:
+    book = gradebook.Gradebook.of(GRADED, weights={"dockerfiles.hello": 2, "dockerfiles.webserver": None})
+    data = gradebook.to_dict(book, {("ana", "dockerfiles.hello"): {"key": "k", "result": {"score": 10}}})
+    assert data["exercises"] == [
+        {"id": "dockerfiles.hello", "weight": 2, "points": 10},
+        {"id": "dockerfiles.webserver", "weight": 10, "points": 10},
+    ]
+    ana = data["students"][0]
+    assert (ana["student"], ana["total"], ana["possible"]) == ("ana", 10.5, 12)
+    assert ana["exercises"]["dockerfiles.hello"] == {"key": "k", "result": {"score": 10}}
+    assert ana["exercises"]["dockerfiles.webserver"]["result"]["score"] == 8.5

@@ -104,3 +104,22 @@ def test_removing_what_is_already_gone_is_fine(host_engine: docker.DockerClient)
         host_engine,
         [Leftover("container", "grader-test-gone", "x"), Leftover("volume", "grader-test-gone", "x")],
     )
+
+
+def test_a_removal_already_in_progress_is_fine_and_other_errors_are_raised() -> None:
+    class Busy:
+        def __init__(self, status: int) -> None:
+            self.status = status
+
+        def get(self, name: str) -> Busy:
+            return self
+
+        def remove(self, **options: object) -> None:
+            response = type("Response", (), {"status_code": self.status, "reason": "x", "url": "u"})()
+            raise docker.errors.APIError("busy", response=response)  # type: ignore[arg-type]
+
+    client = type("Client", (), {"containers": Busy(409), "volumes": Busy(409)})()
+    leftovers.remove(client, [Leftover("container", "c", "r"), Leftover("volume", "v", "r")])  # type: ignore[arg-type]
+    client.containers = Busy(500)
+    with pytest.raises(docker.errors.APIError):
+        leftovers.remove(client, [Leftover("container", "c", "r")])  # type: ignore[arg-type]

@@ -135,3 +135,21 @@ def test_no_output_is_shown_when_everything_passed() -> None:
     result = Result("run-flow.commit", "ana", checks=[passed])
     result.log = "all good\n"
     assert "all good" not in _text(result)
+
+
+def test_a_hidden_check_shows_what_it_expects_and_nothing_it_found() -> None:
+    secret = CheckResult(
+        "secret",
+        2,
+        passed=False,
+        expected="It keeps a secret.",
+        found="SECRET-FOUND",
+        hint="SECRET-HINT",
+        reproduce="SECRET-COMMAND",
+        hidden=True,
+    )
+    text = _text(Result("dockerfiles.hello", "s", checks=[secret]))
+    assert "It keeps a secret." in text
+    assert "0/2" in text
+    for word in ("SECRET-FOUND", "SECRET-HINT", "SECRET-COMMAND"):
+        assert word not in text

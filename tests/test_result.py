@@ -112,3 +112,41 @@ def test_a_notebook_shows_a_result_as_its_feedback() -> None:
     shown = result._repr_markdown_()
     assert shown.startswith("## run-flow.commit: 0/2")
     assert "Expected: An image my-image." in shown and "Found: none" in shown
+
+
+def _hidden(passed: bool = False) -> CheckResult:
+    return CheckResult(
+        "secret",
+        2,
+        passed=passed,
+        expected="It does it.",
+        found="it printed 42",
+        hint="h",
+        reproduce="r",
+        hidden=True,
+    )
+
+
+def test_a_hidden_check_shows_students_only_what_it_expects() -> None:
+    seen = _hidden().for_student()
+    assert (seen.found, seen.hint, seen.reproduce) == ("", "", "")
+    assert (seen.expected, seen.passed, seen.points, seen.max_points) == ("It does it.", False, 0, 2)
+    assert _hidden().message == "Expected: It does it."
+    assert "42" not in _hidden().message
+
+
+def test_for_student_keeps_the_score_and_other_checks_whole() -> None:
+    result = _result()
+    result.checks.append(_hidden(passed=True))
+    seen = result.for_student()
+    assert (seen.score, seen.max_score) == (result.score, result.max_score)
+    assert seen.checks[0] == result.checks[0], "a visible check keeps its found, hint and command"
+    assert seen.checks[-1].found == ""
+    assert result.checks[-1].found == "it printed 42", "the instructor's result is not changed"
+
+
+def test_hidden_survives_the_json_round_trip() -> None:
+    result = Result("a.b", "s", checks=[_hidden()])
+    again = Result.from_dict(json.loads(result.to_json()))
+    assert again.checks[0].hidden is True
+    assert again.checks[0].found == "it printed 42"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from grader.rubric import MARK, Item, check, item_of
@@ -42,3 +44,24 @@ def test_item_of_reads_the_marker_of_a_collected_test(pytester: pytest.Pytester)
     items, _ = pytester.inline_genitems("checks.py", "-p", "no:cacheprovider")
     found = {item.name: item_of(item) for item in items}
     assert found == {"test_marked": Item(points=1.5, expected="Marked."), "test_plain": None}
+
+
+def test_a_hidden_check_is_graded_and_its_result_is_marked_hidden(tmp_path: Path) -> None:
+    from grader.exercise import load
+    from grader.plugin import Target, run_checks
+
+    folder = tmp_path / "tiny.hidden"
+    folder.mkdir()
+    (folder / "exercise.toml").write_text('id = "tiny.hidden"\ntitle = "t"\ntopic = "t"\nkind = "image"\n')
+    (folder / "checks.py").write_text(
+        "from grader.rubric import check\n\n"
+        '@check(points=2, expected="It prints ok.", hint="secret hint", reproduce="x", hidden=True)\n'
+        "def test_secret(run):\n    run()\n\n"
+        '@check(points=1, expected="Always.")\n'
+        "def test_plain():\n    pass\n"
+    )
+    secret, plain = run_checks(Target(load("tiny.hidden", tmp_path)))
+    assert (secret.name, secret.hidden, secret.passed, secret.max_points) == ("secret", True, False, 2)
+    assert secret.found == "This exercise builds no image.", "instructors still see what was found"
+    assert secret.hint == "secret hint"
+    assert (plain.hidden, plain.passed) == (False, True)

@@ -1,0 +1,56 @@
+"""A small graded class shared by the output tests: right, wrong, hostile, hidden, unfinished."""
+
+from __future__ import annotations
+
+import pytest
+
+from grader.gradebook import Gradebook
+from grader.result import CheckResult, Result
+
+ATTACK = '<script>alert("x")</script>\x1b[31m\x00'
+HELLO, WEB = "dockerfiles.hello", "dockerfiles.webserver"
+
+
+def _hello(passed: bool, found: str = "it printed 'bye'") -> Result:
+    return Result(
+        HELLO,
+        "s",
+        checks=[
+            CheckResult(
+                "prints_hello", 3, passed=passed, expected="It prints hello.", found=found, hint="Use CMD."
+            ),
+            CheckResult("small_image", 2, passed=True, expected="It is small."),
+            CheckResult(
+                "secret",
+                1,
+                passed=passed,
+                expected="It keeps a secret.",
+                found="SECRET-FOUND",
+                hint="SECRET-HINT",
+                reproduce="SECRET-COMMAND",
+                hidden=True,
+            ),
+        ],
+        log="step 1\nERROR: boom\n",
+        duration_s=1.5,
+    )
+
+
+@pytest.fixture
+def book() -> Gradebook:
+    """ana: full marks and a web timeout; ben: a failed hello with hostile output; chloe: nothing."""
+    web_timeout = Result(
+        WEB,
+        "s",
+        status="timeout",
+        reason="The build did not finish within 60 s.\nIt was stopped.",
+        checks=[CheckResult("serves", 4, passed=False, expected="It serves.", found="no image")],
+        duration_s=60.2,
+    )
+    graded = [
+        ("ana", _hello(True)),
+        ("ana", web_timeout),
+        ("ben", _hello(False, found=f"it printed {ATTACK}")),
+        ("ben", Result(WEB, "s", status="error", reason="The sandbox did not start.")),
+    ]
+    return Gradebook.of(graded, weights={HELLO: 10, WEB: None}, students=["chloe"])
