@@ -32,7 +32,8 @@ demo: setup
 	$(GRADER) demo
 
 lab: setup
-	$(VENV)/bin/jupyter lab --allow-root --notebook-dir=$(CURDIR)
+	$(GRADER) notebooks
+	cd notebooks && ../$(VENV)/bin/jupyter lab --allow-root --notebook-dir=release
 
 bench: setup
 	$(PY) -m benchmarks

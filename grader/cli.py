@@ -216,3 +216,15 @@ def quiz(topic: str | None, list_topics: bool, show_progress: bool) -> None:
     if sum([topic is not None, list_topics, show_progress]) != 1:
         raise click.UsageError("Give a TOPIC, --list or --progress (one of them).")
     raise SystemExit(command.main(topic=topic, list_topics=list_topics, show_progress=show_progress))
+
+
+@main.command()
+@click.option("--force", is_flag=True, help="Regenerate notebooks already there (their answers are lost).")
+def notebooks(force: bool) -> None:
+    """Make the students' notebooks (notebooks/release) from the course's source notebooks.
+
+    nbgrader clears the solutions and locks the graded cells; a notebook already made is kept.
+    """
+    from grader.commands import notebooks as command
+
+    raise SystemExit(command.main(force=force))

@@ -121,12 +121,12 @@ class GradingPlugin:
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> Iterator[None]:
-        with _deadline(self.target.exercise.limits.check_limit_s):
+        with deadline(self.target.exercise.limits.check_limit_s):
             yield
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Iterator[None]:
-        with _deadline(self.target.exercise.limits.check_limit_s):
+        with deadline(self.target.exercise.limits.check_limit_s):
             yield
 
     @pytest.hookimpl(hookwrapper=True)
@@ -136,7 +136,7 @@ class GradingPlugin:
         if item_of(item) is None or item.name in self.results:
             return
         if report.failed or (report.when == "call" and report.passed):
-            found = "" if report.passed else self._found(call.excinfo)
+            found = "" if report.passed else found_in(call.excinfo.value if call.excinfo else None)
             self.results[item.name] = _result(item, passed=report.passed, found=found)
 
     def outcomes(self) -> list[CheckResult]:
@@ -179,20 +179,21 @@ class GradingPlugin:
         finally:
             host.backend.close()
 
-    def _found(self, excinfo: pytest.ExceptionInfo[BaseException] | None) -> str:
-        if excinfo is None:
-            return ""
-        error = excinfo.value
-        if isinstance(error, AssertionError):
-            message = str(error).split("\nassert ")[0].strip()
-            return "" if message.startswith("assert ") else shorten(message, 1500)
-        if isinstance(error, (Unavailable, CheckTimeout)):
-            return str(error)
-        if isinstance(error, ShellError) or (
-            isinstance(error, docker.errors.APIError) and "is not running" in str(error)
-        ):
-            return "The container stopped while it was being checked."
-        return shorten(f"The check could not finish: {error}", 1500)
+
+def found_in(error: BaseException | None) -> str:
+    """What a student reads of why a check failed: the assertion's sentence, or what stopped it."""
+    if error is None:
+        return ""
+    if isinstance(error, AssertionError):
+        message = str(error).split("\nassert ")[0].strip()
+        return "" if message.startswith("assert ") else shorten(message, 1500)
+    if isinstance(error, (Unavailable, CheckTimeout)):
+        return str(error)
+    if isinstance(error, ShellError) or (
+        isinstance(error, docker.errors.APIError) and "is not running" in str(error)
+    ):
+        return "The container stopped while it was being checked."
+    return shorten(f"The check could not finish: {error}", 1500)
 
 
 def run_checks(target: Target) -> list[CheckResult]:
@@ -234,7 +235,7 @@ def run_checks(target: Target) -> list[CheckResult]:
 
 
 @contextlib.contextmanager
-def _deadline(seconds: float) -> Iterator[None]:
+def deadline(seconds: float) -> Iterator[None]:
     """Stop what runs inside after `seconds` (by SIGALRM, so only in the main thread)."""
     if threading.current_thread() is not threading.main_thread():
         yield

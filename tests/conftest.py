@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -11,7 +12,7 @@ import docker
 import pytest
 
 from grader import engine, labels
-from grader.exercise import Exercise, load
+from grader.exercise import ROOT, Exercise, load
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -102,3 +103,12 @@ def submission(tmp_path: Path) -> Callable[..., Path]:
         return folder
 
     return make
+
+
+@pytest.fixture
+def course_dir(tmp_path: Path) -> Path:
+    """A copy of the nbgrader course folder (its configuration and source notebooks)."""
+    course = tmp_path / "course"
+    generated = ("release", "submitted", "autograded", "feedback", "gradebook.db")
+    shutil.copytree(ROOT / "notebooks", course, ignore=shutil.ignore_patterns(*generated))
+    return course

@@ -91,6 +91,7 @@ def _host_checks(docker_root: str | None) -> list[Check]:
         _hadolint(),
         _host_package("busybox-static", "to build busybox:latest and the sandbox image"),
         _host_package("debootstrap", "to build debian:bookworm-slim"),
+        _host_package("docker-compose", "for the orchestration notebook"),
     ]
 
 

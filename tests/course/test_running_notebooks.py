@@ -1,0 +1,62 @@
+"""Every notebook runs for real: solved, it earns full marks; as handed out, it explains, never crashes.
+
+Both runs leave the engine as they found it: the notebook's clean-up cell removes what it made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import docker
+import pytest
+
+from grader.commands.notebooks import release
+from tests.course.notebooks import ASSIGNMENTS, Run, notebook_path, run_notebook
+
+pytestmark = [pytest.mark.docker, pytest.mark.slow]
+
+
+def state(client: docker.DockerClient) -> dict[str, set[str]]:
+    """What a notebook may create: containers, networks, volumes, image names and IDs."""
+    return {
+        "containers": {c.name for c in client.containers.list(all=True) if not c.name.startswith("grader-")},
+        "networks": {n.name for n in client.networks.list()},
+        "volumes": {v.name for v in client.volumes.list()},
+        "images": {tag for i in client.images.list(all=True) for tag in [i.id, *i.tags]},
+    }
+
+
+@pytest.fixture
+def unchanged(host_engine: docker.DockerClient) -> Iterator[None]:
+    before = state(host_engine)
+    yield
+    after = state(host_engine)
+    assert {k: after[k] - before[k] for k in after if after[k] - before[k]} == {}, "left behind"
+
+
+@pytest.mark.usefixtures("unchanged")
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_the_solved_notebook_runs_clean_and_earns_full_marks(assignment: str, tmp_path: Path) -> None:
+    run = run_notebook(notebook_path(assignment), tmp_path / assignment)
+    assert run.errors() == []
+    scores = run.scores()
+    assert scores and all(float(value) == points for value, points in scores.values()), {
+        grade_id: run.feedback(grade_id)
+        for grade_id, (value, points) in scores.items()
+        if value != f"{points:g}"
+    }
+
+
+@pytest.mark.usefixtures("unchanged")
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_the_handed_out_notebook_runs_without_a_traceback_and_scores_nothing_unearned(
+    assignment: str, course_dir: Path
+) -> None:
+    release(assignment, course=course_dir)
+    released = course_dir / "release" / assignment / notebook_path(assignment).name
+    run: Run = run_notebook(released, released.parent)
+    assert run.errors() == [], "no traceback reaches a student who has not answered yet"
+    for grade_id, (value, points) in run.scores().items():
+        assert float(value) < points, f"{grade_id} gives full marks for no answer"
+        assert "Expected" in run.feedback(grade_id), "a failed check says what it expected"

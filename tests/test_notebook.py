@@ -1,0 +1,115 @@
+"""What check cells call: feedback for the student, points for nbgrader, nothing on stderr."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import docker
+import pytest
+
+from grader.notebook import Score, check, clean_up, expect, task
+
+pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("leaves_nothing")]
+
+NAME = "notebook-test-sleeper"
+
+
+@pytest.fixture
+def sleeper(host_engine: docker.DockerClient) -> Iterator[str]:
+    container = host_engine.containers.run("busybox:latest", ["sleep", "300"], name=NAME, detach=True)
+    yield NAME
+    container.remove(force=True)
+
+
+def quietly(call: object) -> tuple[Score, str]:
+    """The value of `call()` and what it wrote on stderr."""
+    stderr = io.StringIO()
+    with contextlib.redirect_stderr(stderr):
+        value = call()  # type: ignore[operator]
+    return value, stderr.getvalue()
+
+
+@pytest.mark.usefixtures("sleeper")
+def test_a_task_scores_each_expectation_and_says_what_was_found(host_engine: docker.DockerClient) -> None:
+    score, stderr = quietly(
+        lambda: task(
+            "Demo",
+            expect(2, f"{NAME} runs.", lambda env: env.running(NAME)),
+            expect(
+                3, "A container named absent exists.", lambda env: env.container("absent"), hint="Run it."
+            ),
+            client=host_engine,
+        )
+    )
+    assert (score.points, repr(score), stderr) == (2, "2", "")
+    text = score._repr_markdown_()
+    assert "Demo: 2/5" in text and "there is no container named absent" in text and "Run it." in text
+
+
+def test_a_crashing_or_hanging_expectation_fails_its_item_only(
+    host_engine: docker.DockerClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("grader.notebook.EXPECT_LIMIT_S", 0.5)
+
+    def hang(env: object) -> None:
+        while True:
+            pass
+
+    score = task(
+        "Odd",
+        expect(1, "crashes", lambda env: 1 / 0),
+        expect(1, "hangs", hang),
+        expect(1, "passes", lambda env: None),
+        client=host_engine,
+    )
+    assert score.points == 1
+    found = [item.found for item in score.result.checks]
+    assert "division by zero" in found[0] and "did not finish within 0.5 s" in found[1]
+
+
+def test_checking_an_exercise_live_gives_nbgrader_its_points(host_engine: docker.DockerClient) -> None:
+    score, stderr = quietly(lambda: check("run-flow.commit"))
+    assert score.result.max_score == 10 and score.points < 10 and stderr == ""
+    assert float(repr(score)) == score.points
+
+
+def test_a_dockerfile_exercise_needs_its_folder(tmp_path: Path) -> None:
+    assert "Say which folder" in check("dockerfiles.hello").result.reason
+    assert "There is no folder" in check("dockerfiles.hello", tmp_path / "absent").result.reason
+
+
+def test_no_engine_is_a_message_not_a_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+    from grader import engine
+
+    def unavailable(**_: object) -> None:
+        raise engine.EngineUnavailable("no engine answers at unix:///nonexistent/docker.sock")
+
+    monkeypatch.setattr(engine, "connect", unavailable)
+    score, stderr = quietly(lambda: task("Demo", expect(1, "anything", lambda env: None)))
+    assert score.result.status == "error" and "no engine answers" in score.result.reason and stderr == ""
+
+
+def test_clean_up_removes_exactly_what_it_names(
+    host_engine: docker.DockerClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    kept = host_engine.containers.create("busybox:latest", name="notebook-test-kept")
+    host_engine.containers.create("busybox:latest", name="notebook-test-gone")
+    host_engine.networks.create("notebook-test-net")
+    try:
+        clean_up(
+            containers=["notebook-test-gone", "never-made"],
+            networks=["notebook-test-net"],
+            client=host_engine,
+        )
+        assert capsys.readouterr().out.strip() == "Removed: notebook-test-gone, notebook-test-net"
+        assert [
+            c.name for c in host_engine.containers.list(all=True, filters={"name": "notebook-test-"})
+        ] == ["notebook-test-kept"]
+        clean_up(containers=["notebook-test-gone"], client=host_engine)
+        assert "Nothing to remove" in capsys.readouterr().out
+    finally:
+        kept.remove(force=True)
