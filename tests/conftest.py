@@ -15,6 +15,7 @@ from grader import engine, labels
 from grader.exercise import ROOT, Exercise, load
 
 FIXTURES = Path(__file__).parent / "fixtures"
+CHROMIUM = Path("/usr/bin/chromium")
 
 
 @pytest.fixture(scope="session")
@@ -112,3 +113,25 @@ def course_dir(tmp_path: Path) -> Path:
     generated = ("release", "submitted", "autograded", "feedback", "gradebook.db")
     shutil.copytree(ROOT / "notebooks", course, ignore=shutil.ignore_patterns(*generated))
     return course
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Debian's Chromium, headless, driven by Playwright (never downloads a browser)."""
+    if not CHROMIUM.is_file():
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield chromium
+        chromium.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,6 @@ from grader.gradebook import Gradebook
 from grader.outputs import class_report
 from grader.outputs.class_report import Bin
 
-CHROMIUM = Path("/usr/bin/chromium")
 ASSIGNMENT = Assignment(
     "week <3>", (Item("dockerfiles.hello", 10), Item("dockerfiles.webserver")), "2026-12-01T23:59:00+00:00"
 )
@@ -53,27 +51,6 @@ def test_a_page_per_student_with_everything_for_the_instructor(book: Gradebook, 
     page = index.read_text()
     assert "week &lt;3&gt;" in page and "<3>" not in page
     assert "<script" not in page
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not CHROMIUM.is_file():
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        yield chromium
-        chromium.close()
 
 
 @pytest.mark.slow

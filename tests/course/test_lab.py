@@ -1,0 +1,104 @@
+"""`make lab` as a student meets it: JupyterLab in Chromium runs a handed-out notebook top to bottom.
+
+The page shows the check cells' feedback tables and the quiz widgets, nbgrader's
+Validate button is in the toolbar, no traceback appears, and the clean-up cell leaves
+the engine as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import docker
+import pytest
+
+from grader.commands.notebooks import release
+from tests.course.test_running_notebooks import state
+
+pytestmark = [pytest.mark.docker, pytest.mark.slow]
+
+ASSIGNMENT = "01-run-flow"
+START_TIMEOUT_S = 60
+RUN_TIMEOUT_MS = 240_000
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def lab(course_dir: Path) -> Iterator[str]:
+    """JupyterLab serving the students' notebooks, as `make lab` starts it; its address."""
+    release(ASSIGNMENT, course=course_dir)
+    settings = course_dir / "lab-settings" / "@jupyterlab" / "notebook-extension"
+    settings.mkdir(parents=True)
+    # every cell in the page, not only those scrolled into view, so the test can read them all
+    (settings / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "jupyter-lab"),
+            "--no-browser",
+            "--allow-root",
+            f"--port={port}",
+            "--ServerApp.port_retries=0",
+            "--ServerApp.ip=127.0.0.1",
+            "--IdentityProvider.token=",
+            "--ServerApp.root_dir=release",
+        ],
+        cwd=course_dir,
+        env={**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(course_dir / "lab-settings")},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    address = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(f"{address}/api/status")
+        yield address
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def wait_for(url: str) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.5)
+    pytest.fail(f"JupyterLab did not answer at {url} within {START_TIMEOUT_S} s")
+
+
+def test_a_student_runs_the_first_notebook_in_jupyterlab(
+    lab: str, browser: object, host_engine: docker.DockerClient
+) -> None:
+    before = state(host_engine)
+    page = browser.new_page()  # type: ignore[attr-defined]
+    try:
+        page.goto(f"{lab}/lab/tree/{ASSIGNMENT}/run-flow.ipynb")
+        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+        page.wait_for_selector("text=Validate", timeout=30_000)  # nbgrader's student toolbar
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.get_by_text("Run All Cells", exact=True).click()
+        page.wait_for_selector("text=/Removed: |Nothing to remove/", timeout=RUN_TIMEOUT_MS)
+        text = page.inner_text(".jp-Notebook")
+        widgets = page.locator(".jupyter-widgets button", has_text="Check").count()
+    finally:
+        page.close()
+    assert "busybox" in text, "the first command ran on the student's engine"
+    assert "A named run: 0/3" in text and "Expected:" in text, "check cells show feedback tables"
+    assert "Traceback" not in text and "Error" not in text.replace("ExitCode", "")
+    assert widgets >= 8, "the quiz's questions render as widgets"
+    assert state(host_engine) == before
