@@ -3,7 +3,7 @@
 1. what one check costs (stock testinfra, a bare `docker exec`, the grader's backend);
 2. a sandbox's start and close, and loading base images into it;
 3. grading each exercise's reference solution, phase by phase;
-4. grading the demo class with one and two workers.
+4. grading a generated class of 40 submissions with 1, 2 and 4 workers.
 
 The figures also go to build/bench.json. They are taken on whatever else the machine is doing:
 the JSON records the load average and the other sandboxes running when the bench began.
@@ -18,7 +18,7 @@ from typing import Any
 
 from rich.console import Console
 
-from benchmarks import checks_bench, grading_bench
+from benchmarks import checks_bench, class_bench, grading_bench
 from grader import engine
 from grader.exercise import ROOT
 
@@ -39,7 +39,7 @@ def main(output: Path = OUTPUT) -> dict[str, Any]:
     console.rule("One submission")
     figures["solutions"] = grading_bench.solutions(host, console)
     console.rule("A class")
-    figures["demo"] = grading_bench.demo_class(console)
+    figures["class"] = class_bench.main(console)
     figures["environment"]["bench_s"] = time.perf_counter() - started
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(figures, indent=2) + "\n")

@@ -21,10 +21,9 @@ import docker
 from rich.console import Console
 from rich.table import Table
 
-from grader import batch, grade_image, grade_setup, labels
+from grader import grade_image, grade_setup, labels
 from grader.baseimages import sandbox_engine
-from grader.commands.demo import SAMPLE_CLASS
-from grader.exercise import ROOT, Exercise, all_exercises
+from grader.exercise import Exercise, all_exercises
 from grader.grade import grade
 from grader.sandbox import Sandbox
 
@@ -32,7 +31,6 @@ SANDBOX_STARTS = 5
 IMAGES = ("busybox:latest", "debian:bookworm-slim")
 IMAGE_LOADS = 3
 SOLUTION_REPEATS = 3
-DEMO_WORKERS = (1, 2)
 PHASES = ("lint", "pack", "sandbox start", "image load", "build", "script", "checks", "sandbox close")
 
 Figures = dict[str, Any]
@@ -185,6 +183,7 @@ def solutions(host: docker.DockerClient, console: Console, repeats: int = SOLUTI
         }
     console.print(_solutions_table(figures, repeats))
     console.print(_phases_table(figures))
+    console.print(_overhead_table(overhead(figures)))
     return figures
 
 
@@ -210,45 +209,23 @@ def _phases_table(figures: Figures) -> Table:
     return table
 
 
-def demo_class(console: Console, workers: tuple[int, ...] = DEMO_WORKERS) -> Figures:
-    """Grade the demo class with batch.grade_all at each number of workers."""
-    figures: Figures = {}
-    for count in workers:
-        jobs = batch.discover(SAMPLE_CLASS)
-        started = time.perf_counter()
-        done = batch.grade_all(jobs, workers=count, on_result=lambda job, result: None)
-        wall = time.perf_counter() - started
-        durations = [result.duration_s for _, result in done]
-        figures[str(count)] = {
-            "submissions": len(done),
-            "wall_s": wall,
-            "per_minute": len(done) / wall * 60,
-            "sum_of_gradings_s": sum(durations),
-            "median_grading_s": statistics.median(durations),
-            "longest_grading_s": max(durations),
-            "statuses": dict(Counter(result.status for _, result in done)),
-        }
-    table = _table(
-        f"Grading the demo class ({len(jobs)} submissions in {SAMPLE_CLASS.relative_to(ROOT)})",
-        "workers",
-        "wall s",
-        "per min",
-        "median s",
-        "longest s",
-        "statuses",
-    )
-    for workers_count, row in figures.items():
-        table.add_row(
-            workers_count,
-            f"{row['wall_s']:.1f}",
-            f"{row['per_minute']:.1f}",
-            f"{row['median_grading_s']:.1f}",
-            f"{row['longest_grading_s']:.1f}",
-            " ".join(f"{n} {status}" for status, n in sorted(row["statuses"].items())),
-        )
-    table.caption = "median/longest: one submission's grading; per min: submissions graded per minute"
-    console.print(table)
-    return figures
+def overhead(figures: Figures) -> Figures:
+    """Per exercise: the grader's own time around the raw Docker work (build, script, checks)."""
+    rows = {}
+    for exercise_id, row in figures.items():
+        work = sum(row["phases_median_s"][phase] for phase in ("build", "script", "checks"))
+        total = row["median_s"]
+        rows[exercise_id] = {"total_s": total, "docker_work_s": work, "overhead_s": total - work}
+    return rows
+
+
+def _overhead_table(rows: Figures) -> Table:
+    keys = ("total_s", "docker_work_s", "overhead_s")
+    table = _table("The grader's overhead per submission (median s)", "exercise", "total", "work", "overhead")
+    for exercise_id, row in rows.items():
+        table.add_row(_short(exercise_id), *(_s(row[key]) for key in keys))
+    table.caption = "work: build + setup.sh + checks; overhead: lint, pack, sandbox start/close, image loads"
+    return table
 
 
 def main(console: Console | None = None, host: docker.DockerClient | None = None) -> Figures:
@@ -259,7 +236,6 @@ def main(console: Console | None = None, host: docker.DockerClient | None = None
         "sandbox": sandbox_start(host, console),
         "image_load": image_loads(host, console),
         "solutions": solutions(host, console),
-        "demo": demo_class(console),
     }
 
 
