@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
-from collections import deque
+import time
+from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -13,12 +15,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
-from grader import engine, exercise, labels, layout, leftovers
+import docker
+import docker.errors
+
+from grader import engine, exercise, labels, layout, sandbox
 from grader.grade import grade
 from grader.result import Result
 
 SANDBOX_MEMORY_GB = 3
 STOP_TIMEOUT_S = 10
+ENGINE_WAIT_S = 300  # how long a batch waits for an engine that stopped answering
+ENGINE_POLL_S = 1.0
+ENGINE_RETRIES = 3  # outages one submission may meet before the batch gives up
+PING_TIMEOUT_S = 5
+ENGINE_GONE = (engine.EngineUnavailable, docker.errors.DockerException, OSError)
 
 
 @dataclass(frozen=True)
@@ -57,42 +67,83 @@ def default_workers() -> int:
 def grade_job(job: Job) -> Result:
     """Grade one job; whatever happens, a result comes back."""
     try:
-        return grade(exercise.load(job.exercise_id), job.folder, run_id=job.run_id)
+        host = engine.connect(start=False, install=False)  # a restarting engine is waited for, not started
+        return grade(exercise.load(job.exercise_id), job.folder, host=host, run_id=job.run_id)
     except Exception as failed:
         return _error(job, f"{failed}")
 
 
+class EngineWatch:
+    """The host's Docker engine as a batch sees it: whether it answers, and how often it stopped."""
+
+    def __init__(
+        self,
+        *,
+        wait_s: float = ENGINE_WAIT_S,
+        ping: Callable[[], bool] | None = None,
+        notify: Callable[[str], None] = lambda text: None,
+    ) -> None:
+        self.wait_s = wait_s
+        self.notify = notify
+        self.up = True
+        self.outages = 0
+        self._ping = ping or self._ping_engine
+        self._client: docker.DockerClient | None = None
+
+    def check(self) -> bool:
+        """Ask the engine now; an engine that stops answering counts one outage."""
+        answers = self._ping()
+        if self.up and not answers:
+            self.outages += 1
+            self.notify(f"The Docker engine stopped answering: waiting up to {self.wait_s:.0f} s for it.")
+        self.up = answers
+        return answers
+
+    def wait(self) -> None:
+        """Return once the engine answers; raise EngineUnavailable when it has not within `wait_s`."""
+        deadline = time.monotonic() + self.wait_s
+        while not self.check():
+            if time.monotonic() >= deadline:
+                raise engine.EngineUnavailable(
+                    f"The Docker engine did not answer again within {self.wait_s:.0f} s, so the batch "
+                    "stopped. Start it, then run the same command again to grade the rest."
+                )
+            time.sleep(ENGINE_POLL_S)
+
+    def _ping_engine(self) -> bool:
+        try:
+            self._client = self._client or docker.from_env(timeout=PING_TIMEOUT_S)
+            return bool(self._client.ping())
+        except (docker.errors.DockerException, OSError):
+            return False
+
+
 def grade_all(
-    jobs: list[Job], *, workers: int, on_result: Finish, grade: Grade = grade_job
+    jobs: list[Job],
+    *,
+    workers: int,
+    on_result: Finish,
+    grade: Grade = grade_job,
+    watch: EngineWatch | None = None,
 ) -> list[tuple[Job, Result]]:
     """Grade every job with `workers` processes, calling `on_result` as each one finishes.
 
     A worker process that dies costs only the submission it was grading (an
-    "error" result); the pool is made anew and the batch goes on. On Ctrl-C or
-    SIGTERM the workers are stopped and what their runs made is removed.
+    "error" result); the pool is made anew and the batch goes on. When the
+    engine stops answering, the batch waits for it (`watch.wait_s` at most),
+    then grades again, after removing what they left, the submissions graded
+    meanwhile: their results are never kept. On Ctrl-C or SIGTERM the workers
+    are stopped and what their runs made is removed.
     """
-    done: list[tuple[Job, Result]] = []
-
-    def finish(job: Job, result: Result) -> None:
-        done.append((job, result))
-        on_result(job, result)
-
+    run = _Batch(grade, on_result, watch or EngineWatch())
     try:
         waiting = deque(jobs)
-        while waiting:
-            _settle(_run_pool(waiting, workers, grade, finish), grade, finish)
+        while waiting or run.again:
+            run.settle(run.pool(waiting, workers))
     except BaseException:
-        _remove_runs(jobs)
+        _remove_runs_if_possible(jobs)
         raise
-    return done
-
-
-def _settle(suspects: list[Job], grade: Grade, finish: Finish) -> None:
-    """Grade the jobs in flight when a worker died again, one at a time: one that kills its worker
-    even alone is the culprit and gets an error result."""
-    for job in suspects:
-        if len(suspects) == 1 or _run_pool(deque([job]), 1, grade, finish):
-            finish(job, _error(job, DIED))
+    return run.done
 
 
 DIED = (
@@ -101,51 +152,115 @@ DIED = (
 )
 
 
-def _run_pool(waiting: deque[Job], workers: int, grade: Grade, finish: Finish) -> list[Job]:
-    """Grade jobs from `waiting` in a fresh pool, at most `workers` in flight, until none is left
-    or a worker dies; then return the jobs that were in flight."""
-    pool = ProcessPoolExecutor(
-        max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_ignore_ctrl_c
-    )
-    running: dict[Future[Result], Job] = {}
-    try:
-        while waiting or running:
-            _submit(pool, grade, waiting, running, workers)
-            finished, _ = wait(running, return_when=FIRST_COMPLETED)
-            suspects = []
-            for future in finished:
-                job = running.pop(future)
-                if isinstance(future.exception(), BrokenProcessPool):
-                    suspects.append(job)
-                else:
-                    finish(job, _outcome(job, future))
-            if suspects:
-                return [*suspects, *running.values()]
-    except BaseException:
-        _stop(pool)
-        raise
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-    return []
+class _Batch:
+    """One grade_all: its results, and the jobs to grade again once the engine answers."""
 
+    def __init__(self, grade: Grade, on_result: Finish, watch: EngineWatch) -> None:
+        self.grade = grade
+        self.on_result = on_result
+        self.watch = watch
+        self.done: list[tuple[Job, Result]] = []
+        self.again: list[Job] = []
+        self.losses: Counter[Job] = Counter()
 
-def _submit(
-    pool: ProcessPoolExecutor,
-    grade: Grade,
-    waiting: deque[Job],
-    running: dict[Future[Result], Job],
-    workers: int,
-) -> None:
-    """Keep `workers` jobs in flight, so that every job handed to the pool is one being graded."""
-    while waiting and len(running) < workers:
-        job = waiting.popleft()
+    def finish(self, job: Job, result: Result) -> None:
+        self.done.append((job, result))
+        self.on_result(job, result)
+
+    def settle(self, suspects: list[Job]) -> None:
+        """Grade the jobs in flight when a worker died again, one at a time: one that kills its worker
+        even alone is the culprit and gets an error result."""
+        solos = [[suspects[0]]] if len(suspects) == 1 else [self.pool(deque([job]), 1) for job in suspects]
+        for culprit in (job for solo in solos for job in solo):
+            self.finish(culprit, _error(culprit, DIED))
+
+    def pool(self, waiting: deque[Job], workers: int) -> list[Job]:
+        """Grade jobs from `waiting` in a fresh pool, at most `workers` in flight, until none is left
+        or a worker dies; then return the jobs that were in flight."""
+        pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_ignore_ctrl_c
+        )
+        running: dict[Future[Result], Flight] = {}
         try:
-            running[pool.submit(_in_worker, grade, job)] = job
-        except BrokenProcessPool:
-            waiting.appendleft(job)
-            if not running:
-                raise
+            while waiting or running or self.again:
+                self._resume(waiting, running)
+                self._submit(pool, waiting, running, workers)
+                finished, _ = wait(running, timeout=ENGINE_POLL_S, return_when=FIRST_COMPLETED)
+                self.watch.check()
+                suspects = []
+                for future in finished:
+                    flight = running.pop(future)
+                    if isinstance(future.exception(), BrokenProcessPool):
+                        suspects.append(flight.job)
+                    else:
+                        self._arrived(flight, _outcome(flight.job, future))
+                if suspects:
+                    return [*suspects, *(flight.job for flight in running.values())]
+        except BaseException:
+            _stop(pool)
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        return []
+
+    def _submit(
+        self,
+        pool: ProcessPoolExecutor,
+        waiting: deque[Job],
+        running: dict[Future[Result], Flight],
+        workers: int,
+    ) -> None:
+        """Keep `workers` jobs in flight while the engine answers, so that every job handed to the pool
+        is one being graded."""
+        while self.watch.up and waiting and len(running) < workers:
+            job = waiting.popleft()
+            try:
+                running[pool.submit(_in_worker, self.grade, job)] = Flight(job, self.watch.outages)
+            except BrokenProcessPool:
+                waiting.appendleft(job)
+                if not running:
+                    raise
+                return
+
+    def _arrived(self, flight: Flight, result: Result) -> None:
+        """Keep a result, unless the engine stopped answering while it was graded: grade that again."""
+        if self.watch.up and self.watch.outages == flight.outages:
+            self.finish(flight.job, result)
             return
+        self.losses[flight.job] += 1
+        if self.losses[flight.job] > ENGINE_RETRIES:
+            raise engine.EngineUnavailable(
+                f"The Docker engine stopped answering {ENGINE_RETRIES} times while {flight.job.student}'s "
+                f"{flight.job.exercise_id} was graded, so the batch stopped. Run the same command again."
+            )
+        self.again.append(flight.job)
+
+    def _resume(self, waiting: deque[Job], running: dict[Future[Result], Flight]) -> None:
+        """With the engine gone and nothing in flight, wait for it; once it answers, queue again the
+        jobs its outage cut short, after removing what they left."""
+        if not self.watch.up and not running:
+            self.watch.wait()
+        if not (self.watch.up and self.again):
+            return
+        try:
+            _remove_runs(self.again)
+        except ENGINE_GONE:
+            if self.watch.check():
+                raise  # the engine answers, yet refuses: not an outage
+            return
+        self.watch.notify(
+            f"The Docker engine answers: grading again the {len(self.again)} submissions it cut short."
+        )
+        waiting.extendleft(reversed(self.again))
+        self.again.clear()
+
+
+@dataclass(frozen=True)
+class Flight:
+    """A job handed to a worker, and how many engine outages there had been by then."""
+
+    job: Job
+    outages: int
 
 
 def _ignore_ctrl_c() -> None:
@@ -194,8 +309,12 @@ def _error(job: Job, reason: str) -> Result:
     return Result(job.exercise_id, str(job.folder), status="error", reason=reason)
 
 
-def _remove_runs(jobs: list[Job]) -> None:
-    client = engine.connect(start=False, install=False)
-    run_ids = {job.run_id for job in jobs}
-    found = [item for item in leftovers.find(client, everything=True) if item.run_id in run_ids]
-    leftovers.remove(client, found)
+def _remove_runs(jobs: Iterable[Job]) -> None:
+    """Remove what these jobs' runs left on the engine (their sandboxes, volumes, socket folders)."""
+    sandbox.remove_runs(engine.connect(start=False, install=False), {job.run_id for job in jobs})
+
+
+def _remove_runs_if_possible(jobs: Iterable[Job]) -> None:
+    """The same, on the way out: an engine that is gone keeps them for `grader gc`."""
+    with contextlib.suppress(*ENGINE_GONE):
+        _remove_runs(jobs)

@@ -127,6 +127,20 @@ def images_list() -> None:
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but a one-line summary at the end.")
 @click.option("--regrade", multiple=True, metavar="STUDENT", help="Grade this student again (repeatable).")
 @click.option("--regrade-all", is_flag=True, help="Grade every submission again, even unchanged ones.")
+@click.option(
+    "--nbgrader",
+    "nbgrader_course",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="An nbgrader course folder: also write OUT/course-gradebook.csv with its notebook grades.",
+)
+@click.option(
+    "--engine-wait",
+    "engine_wait_s",
+    type=click.FloatRange(min=0),
+    default=300,
+    show_default=True,
+    help="Seconds to wait for a Docker engine that stopped answering (a restart) before stopping.",
+)
 def batch(
     submissions: Path,
     assignment_file: Path | None,
@@ -136,6 +150,8 @@ def batch(
     quiet: bool,
     regrade: tuple[str, ...],
     regrade_all: bool,
+    nbgrader_course: Path | None,
+    engine_wait_s: float,
 ) -> None:
     """Grade a class's SUBMISSIONS folder in parallel and write its gradebook, feedback and reports.
 
@@ -155,6 +171,69 @@ def batch(
             quiet=quiet,
             regrade=regrade,
             regrade_all=regrade_all,
+            nbgrader_course=nbgrader_course,
+            engine_wait_s=engine_wait_s,
+        )
+    )
+
+
+@main.command()
+@click.argument("result_json", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def replay(result_json: Path) -> None:
+    """Grade again the submission of a stored result (OUT/results/<student>/<exercise>.json).
+
+    Stops if the submission's files changed since; warns where the exercise, the
+    tools or the base images differ from the record; prints old and new points
+    per check. Exits 0 when the grade is reproduced, 1 when it differs.
+    """
+    from grader.commands import replay as command
+
+    raise SystemExit(command.main(result_json=result_json))
+
+
+@main.command()
+@click.argument("course", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--assignment", "assignments", multiple=True, help="Autograde this assignment (repeatable).")
+@click.option("--student", "students", multiple=True, help="Autograde this student only (repeatable).")
+@click.option(
+    "--timeout",
+    "timeout_s",
+    type=click.FloatRange(min=1),
+    default=600,
+    show_default=True,
+    help="Seconds one notebook may run; a notebook still running then is graded on what ran.",
+)
+@click.option("--force", is_flag=True, help="Autograde again submissions already autograded.")
+@click.option(
+    "--grades",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where nbgrader's grades go as CSV (default: COURSE/grades.csv).",
+)
+def autograde(
+    course: Path,
+    assignments: tuple[str, ...],
+    students: tuple[str, ...],
+    timeout_s: float,
+    force: bool,
+    grades: Path | None,
+) -> None:
+    """Autograde an nbgrader COURSE folder's submitted notebooks, each run in a sandbox.
+
+    Locked and graded cells are restored from source/, each notebook runs in a
+    kernel container inside a sandboxed engine within its time limit, nbgrader
+    scores it, writes feedback/ and exports the grades.
+    """
+    from grader.commands import autograde as command
+
+    raise SystemExit(
+        command.main(
+            course=course,
+            assignments=assignments,
+            students=students,
+            timeout_s=timeout_s,
+            force=force,
+            grades=grades,
         )
     )
 

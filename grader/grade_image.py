@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import docker
+import docker.errors
 
 from grader.baseimages import sandbox_engine
 from grader.build import BuildResult, build
@@ -44,12 +45,23 @@ def grade_image(
         )
         result.log = built.log
         result.reason = built.error
+        result.image_id = _image_id(sandbox.client, built)
         if built.timed_out:
             result.status = "timeout"
         client = None if built.timed_out else sandbox.client
         result.checks = run_checks(Target(exercise, built, client=client))
     if context.skipped:
         result.advice.insert(0, _skipped_words(context.skipped))
+
+
+def _image_id(client: docker.DockerClient, built: BuildResult) -> str:
+    """The built image's ID, read before the sandbox (and the image with it) is removed."""
+    if not built.ok:
+        return ""
+    try:
+        return str(client.images.get(built.image).id)
+    except docker.errors.DockerException:
+        return ""
 
 
 def _skipped_words(skipped: list[str]) -> str:

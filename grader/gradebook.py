@@ -149,3 +149,49 @@ def _cell(result: Result | None) -> str:
     if result.status != "graded":
         return f"[red]{text} {result.status}[/]"
     return f"[green]{text}[/]" if result.score == result.max_score else text
+
+
+NotebookScores = dict[str, dict[str, tuple[float, float]]]  # student -> assignment -> (score, max)
+
+
+def notebook_scores(rows: Iterable[Mapping[str, str]]) -> NotebookScores:
+    """Each student's score and maximum per notebook assignment, from nbgrader's exported CSV rows."""
+    scores: NotebookScores = {}
+    for row in rows:
+        score = (float(row["score"] or 0), float(row["max_score"] or 0))
+        scores.setdefault(row["student_id"], {})[row["assignment"]] = score
+    return dict(sorted(scores.items()))
+
+
+def write_course_csv(book: Gradebook, notebooks: NotebookScores, path: Path) -> Path:
+    """One CSV for the course: per student, each notebook's and each exercise's score, total, possible.
+
+    A notebook adds its score and its maximum; exercises add what they add in `book`.
+    """
+    assignments = sorted({a for by_assignment in notebooks.values() for a in by_assignment})
+    full = {a: max(s[a][1] for s in notebooks.values() if a in s) for a in assignments}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["student", *assignments, *book.exercises, "total", "possible"])
+        for student in sorted({*book.students, *notebooks}):
+            mine = notebooks.get(student, {})
+            results = book.students.get(student, {})
+            earned, possible = (
+                book.total(student) if student in book.students else (0.0, _empty_possible(book))
+            )
+            earned += sum(score for score, _ in mine.values())
+            possible += sum(full.values())
+            cells = [_notebook_cell(mine.get(a)) for a in assignments]
+            cells += [_score(results.get(e)) for e in book.exercises]
+            writer.writerow([student, *cells, f"{round(earned, 2):g}", f"{round(possible, 2):g}"])
+    return path
+
+
+def _empty_possible(book: Gradebook) -> float:
+    """What a student without any exercise result could have earned (weights count; own points do not)."""
+    return _sum(book.worth(e) for e in book.exercises) if book.weights is not None else 0.0
+
+
+def _notebook_cell(score: tuple[float, float] | None) -> str:
+    return "" if score is None else f"{score[0]:g}"

@@ -23,7 +23,8 @@ class Leftover:
 def find(client: docker.DockerClient, *, everything: bool = False) -> list[Leftover]:
     """Containers and volumes of grading runs whose process is gone (or of all runs)."""
     found: list[Leftover] = []
-    for container in client.containers.list(all=True, filters={"label": labels.RUN}):
+    # ignore_removed: another run may remove its container while this lists (its own close)
+    for container in client.containers.list(all=True, filters={"label": labels.RUN}, ignore_removed=True):
         if everything or _orphaned(container.labels):
             found.append(Leftover("container", container.name, container.labels[labels.RUN]))
     for volume in client.volumes.list(filters={"label": labels.RUN}):

@@ -67,6 +67,10 @@ class BatchProgress:
         self.progress.update(self.task, advance=1, failed=failed)
         self.progress.console.print(line(job, result), highlight=False)
 
+    def note(self, text: str) -> None:
+        """Print a line about the batch itself (the engine stopped answering, say) above the bar."""
+        self.progress.console.print(f"[yellow]{escape(text)}[/]", highlight=False)
+
 
 def line(job: Job, result: Result) -> str:
     """One submission's outcome, for the terminal."""

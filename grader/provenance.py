@@ -1,4 +1,4 @@
-"""What a grade was computed with: tool versions and the base images on the host, for replay."""
+"""What a grade was computed with: tool versions and the images on the host, for replay."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ import docker
 import docker.errors
 
 from grader import __version__
+from grader.baseimages import sandbox_engine
 from grader.exercise import Exercise
 
 
 def tools(client: docker.DockerClient) -> dict[str, str]:
-    """The grader's, Python's, the Docker SDK's and the engine's versions."""
+    """The grader's, Python's, the Docker SDK's and the engine's versions, the sandbox engine image's ID."""
     try:
         engine = str(client.version().get("Version", ""))
     except docker.errors.DockerException:
@@ -24,6 +25,7 @@ def tools(client: docker.DockerClient) -> dict[str, str]:
         "python": platform.python_version(),
         "docker_py": docker.__version__,
         "engine": engine,
+        "sandbox_engine": _image_id(client, sandbox_engine.TAG),
     }
 
 
@@ -36,6 +38,35 @@ def base_images(client: docker.DockerClient, exercises: Iterable[Exercise]) -> d
 def of_exercise(exercise: Exercise, versions: dict[str, str], images: dict[str, str]) -> dict[str, Any]:
     """The provenance part of one result's record."""
     return {"tools": versions, "base_images": {name: images.get(name, "") for name in exercise.images}}
+
+
+def now(client: docker.DockerClient, exercise: Exercise) -> dict[str, Any]:
+    """The provenance grading `exercise` on this machine would record now."""
+    return {
+        "exercise": {"id": exercise.id, "version": exercise.version, "digest": exercise.digest()},
+        **of_exercise(exercise, tools(client), base_images(client, [exercise])),
+    }
+
+
+def differences(recorded: dict[str, Any], current: dict[str, Any]) -> list[str]:
+    """Each way `current` provenance differs from a `recorded` one, as a sentence."""
+    old_exercise, new_exercise = recorded.get("exercise", {}), current["exercise"]
+    found = _changed(
+        "the exercise's", {"version": old_exercise.get("version")}, {"version": new_exercise["version"]}
+    )
+    if not found and old_exercise.get("digest") != new_exercise["digest"]:
+        found.append("The exercise's definition or checks changed since (same version, another digest).")
+    found += _changed("the tool", recorded.get("tools", {}), current["tools"])
+    found += _changed("the base image", recorded.get("base_images", {}), current["base_images"])
+    return found
+
+
+def _changed(what: str, old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    return [
+        f"{what.capitalize()} {name} was {old.get(name) or 'not recorded'}, now {new.get(name) or 'missing'}."
+        for name in sorted(old.keys() | new.keys())
+        if old.get(name) != new.get(name)
+    ]
 
 
 def _image_id(client: docker.DockerClient, name: str) -> str:

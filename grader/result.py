@@ -57,6 +57,7 @@ class Result:
     reason: str = ""
     advice: list[str] = field(default_factory=list)
     duration_s: float = 0.0
+    image_id: str = ""  # the ID of the image built from the submission (image exercises)
 
     @property
     def score(self) -> float:
@@ -93,6 +94,7 @@ class Result:
             "advice": self.advice,
             "log": self.log,
             "duration_s": round(self.duration_s, 3),
+            "image_id": self.image_id,
         }
 
     def to_json(self) -> str:
@@ -111,4 +113,5 @@ class Result:
             reason=data.get("reason", ""),
             advice=list(data.get("advice", [])),
             duration_s=data.get("duration_s", 0.0),
+            image_id=data.get("image_id", ""),
         )

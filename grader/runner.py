@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import docker
 
@@ -43,6 +44,42 @@ class ScriptResult:
         return ""
 
 
+def guarded(
+    sandbox: Sandbox,
+    guard_socket: Path,
+    *,
+    memory: str,
+    pids: int = 256,
+    environment: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """The options of a container that works on the sandbox's engine through the guard, and only so.
+
+    It shares the sandbox's network, sees the submission at /submission and the
+    guard's socket as its DOCKER_HOST, and holds no capability.
+    """
+    assert sandbox.submission_volume is not None, "the sandbox holds no submission"
+    return {
+        "labels": labels.run_labels(sandbox.run_id),
+        "working_dir": SUBMISSION_DIR,
+        "environment": {
+            "DOCKER_HOST": f"unix://{GUARD_DIR}/{guard_socket.name}",
+            "DOCKER_BUILDKIT": "0",
+            **(environment or {}),
+        },
+        "network_mode": f"container:{sandbox.container_id}",
+        "volumes": {
+            sandbox.submission_volume: {"bind": SUBMISSION_DIR, "mode": "rw"},
+            str(guard_socket.parent): {"bind": GUARD_DIR, "mode": "ro"},
+        },
+        "cap_drop": ["ALL"],
+        "security_opt": ["no-new-privileges"],
+        "mem_limit": memory,
+        "memswap_limit": memory,
+        "pids_limit": pids,
+        "log_config": containers.LOG_CONFIG,
+    }
+
+
 def run_script(
     host: docker.DockerClient,
     sandbox: Sandbox,
@@ -53,30 +90,12 @@ def run_script(
 ) -> ScriptResult:
     """Run `script` (a file of the submission) with bash, bounded by `timeout_s`."""
     started = time.monotonic()
-    assert sandbox.submission_volume is not None, "the sandbox holds no submission"
     runner = host.containers.create(
         sandbox.image,
         ["bash", "-c", 'exec bash "$0" 2>&1', script],  # one stream: output in the order printed
         entrypoint=[],
         name=f"grader-runner-{sandbox.run_id}",
-        labels=labels.run_labels(sandbox.run_id),
-        working_dir=SUBMISSION_DIR,
-        environment={
-            "DOCKER_HOST": f"unix://{GUARD_DIR}/{guard_socket.name}",
-            "DOCKER_BUILDKIT": "0",
-            "PATH": PATH,
-        },
-        network_mode=f"container:{sandbox.container_id}",
-        volumes={
-            sandbox.submission_volume: {"bind": SUBMISSION_DIR, "mode": "rw"},
-            str(guard_socket.parent): {"bind": GUARD_DIR, "mode": "ro"},
-        },
-        cap_drop=["ALL"],
-        security_opt=["no-new-privileges"],
-        mem_limit=RUNNER_MEMORY,
-        memswap_limit=RUNNER_MEMORY,
-        pids_limit=256,
-        log_config=containers.LOG_CONFIG,
+        **guarded(sandbox, guard_socket, memory=RUNNER_MEMORY, environment={"PATH": PATH}),
     )
     try:
         runner.start()

@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -191,13 +192,19 @@ class Sandbox:
         if self.client is not None:
             self.client.close()
             self.client = None
-        leftovers.remove(self.host, leftovers.of_run(self.host, self.run_id))
+        remove_runs(self.host, {self.run_id})
         self._container = None
         self._volume = None
-        for folder in Path(tempfile.gettempdir()).glob(f"grader-*-{self.run_id}-*"):
-            shutil.rmtree(folder, ignore_errors=True)
         self._socket_dir = None
 
     def _logs(self) -> str:
         assert self._container is not None
         return last_lines(decode(self._container.logs(tail=20)), 20)
+
+
+def remove_runs(host: docker.DockerClient, run_ids: Collection[str]) -> None:
+    """Remove everything of these grading runs: containers and volumes by label, socket folders."""
+    leftovers.remove(host, [item for item in leftovers.find(host, everything=True) if item.run_id in run_ids])
+    for run_id in run_ids:
+        for folder in Path(tempfile.gettempdir()).glob(f"grader-*-{run_id}-*"):
+            shutil.rmtree(folder, ignore_errors=True)

@@ -2,9 +2,10 @@
 
 `OUT/results/<student>/<exercise-id>.json` holds the Result and what it was
 graded from: a key (a digest of the submission's files, the exercise's checks
-and the grader's version), the exercise's version and digest, tool versions
-and the IDs of the base images. A result whose key still matches is current:
-rerunning a batch skips it.
+and the grader's version), the submission's folder and a digest of its files
+alone, the exercise's version and digest, tool versions and the IDs of the
+base images (the built image's ID is in the Result). A result whose key still
+matches is current: rerunning a batch skips it; `grader replay` grades it again.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from grader.exercise import Exercise
 from grader.result import Result
 
 RESULTS = "results"
-FORMAT = 1
+FORMAT = 2  # 2: the submission's folder and files digest
 
 
 @dataclass(frozen=True)
@@ -39,13 +40,23 @@ class Stored:
 
 def key(submission: Path, exercise: Exercise) -> str:
     """What a result depends on: the submission's files, the exercise's definition, the grader."""
+    sha = _hash_files(submission)
+    sha.update(f"exercise:{exercise.id}:{exercise.digest()}:grader:{__version__}".encode())
+    return sha.hexdigest()
+
+
+def files_digest(submission: Path) -> str:
+    """A SHA-256 of the submission's files alone (paths and contents): whether it is still as graded."""
+    return _hash_files(submission).hexdigest()
+
+
+def _hash_files(submission: Path) -> hashlib._Hash:
     sha = hashlib.sha256()
     for relative, path in _files(submission):
         content = _content(path)
         sha.update(f"{len(relative)}:{relative}:{len(content)}:".encode())
         sha.update(content)
-    sha.update(f"exercise:{exercise.id}:{exercise.digest()}:grader:{__version__}".encode())
-    return sha.hexdigest()
+    return sha
 
 
 def _files(folder: Path) -> list[tuple[str, Path]]:
@@ -72,13 +83,14 @@ def path_of(out: Path, student: str, exercise_id: str) -> Path:
 
 
 def record(
-    student: str, exercise: Exercise, key: str, result: Result, provenance: dict[str, Any]
+    student: str, exercise: Exercise, key: str, result: Result, provenance: dict[str, Any], submission: Path
 ) -> dict[str, Any]:
     """The stored form of one result: the Result and what it was graded from."""
     return {
         "format": FORMAT,
         "student": student,
         "exercise": {"id": exercise.id, "version": exercise.version, "digest": exercise.digest()},
+        "submission": {"path": str(submission.resolve()), "digest": files_digest(submission)},
         "key": key,
         "graded_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         **provenance,

@@ -9,7 +9,7 @@ from pathlib import Path
 import docker
 import pytest
 
-from grader import batch, labels, leftovers
+from grader import batch, engine, labels, leftovers
 from grader.exercise import SOLUTIONS
 from grader.result import CheckResult, Result
 
@@ -125,3 +125,94 @@ def test_grade_all_grades_a_class_in_parallel_and_leaves_nothing(
     assert failed == {"build_prints_message", "prints_hello"}
     for job in jobs:
         assert leftovers.of_run(host_engine, job.run_id) == [], f"run {job.run_id} left objects"
+
+
+# -- an engine that stops answering mid-batch (fakes; the real engine in tests/commands) ------
+
+
+def _grade_through_an_outage(job: batch.Job) -> Result:
+    """Grading as a worker sees an outage: "victim" brings the engine down once; while it is down,
+    every grading fails as it would (an error result)."""
+    down, happened = job.folder.parent / "engine-down", job.folder.parent / "outage-happened"
+    if job.student == "victim" and not happened.exists():
+        happened.touch()
+        down.touch()
+    if down.exists():
+        return Result(job.exercise_id, str(job.folder), status="error", reason="Connection aborted.")
+    return _fake_grade(job)
+
+
+class _Engine:
+    """A fake engine for EngineWatch: down while tmp/engine-down exists; it comes back after a few
+    pings, as a restarted engine does."""
+
+    def __init__(self, folder: Path, pings_down: int) -> None:
+        self.flag = folder / "engine-down"
+        self.pings_down = pings_down
+
+    def ping(self) -> bool:
+        if not self.flag.exists():
+            return True
+        self.pings_down -= 1
+        if self.pings_down == 0:
+            self.flag.unlink()
+        return False
+
+
+def test_an_engine_outage_regrades_the_submissions_in_flight_and_stores_no_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    students = ["ana", "victim", "ben", "chloe", "david"]
+    jobs = [batch.Job(name, HELLO, tmp_path / name, labels.new_run_id()) for name in students]
+    removed: list[set[str]] = []
+    monkeypatch.setattr(batch, "_remove_runs", lambda jobs: removed.append({job.run_id for job in jobs}))
+    monkeypatch.setattr(batch, "ENGINE_POLL_S", 0.05)
+    notes: list[str] = []
+    watch = batch.EngineWatch(wait_s=30, ping=_Engine(tmp_path, pings_down=3).ping, notify=notes.append)
+    seen: list[str] = []
+
+    done = batch.grade_all(
+        jobs,
+        workers=2,
+        on_result=lambda job, result: seen.append(job.student),
+        grade=_grade_through_an_outage,
+        watch=watch,
+    )
+
+    assert sorted(seen) == sorted(students), "every submission gets exactly one result"
+    assert {job.student: result.status for job, result in done} == dict.fromkeys(students, "graded")
+    assert watch.outages == 1
+    victim = next(job for job in jobs if job.student == "victim")
+    assert removed and victim.run_id in removed[0], "the interrupted run's leftovers are removed first"
+    assert "stopped answering" in notes[0]
+    assert "grading again the" in notes[-1]
+
+
+def test_an_engine_that_does_not_come_back_stops_the_batch_without_error_results(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    jobs = [batch.Job(name, HELLO, tmp_path / name, labels.new_run_id()) for name in ("victim", "ana")]
+    monkeypatch.setattr(batch, "_remove_runs", lambda jobs: None)
+    monkeypatch.setattr(batch, "ENGINE_POLL_S", 0.05)
+    watch = batch.EngineWatch(wait_s=0.3, ping=_Engine(tmp_path, pings_down=-1).ping)
+    kept: list[Result] = []
+
+    with pytest.raises(engine.EngineUnavailable, match="did not answer again within 0 s"):
+        batch.grade_all(
+            jobs,
+            workers=1,
+            on_result=lambda job, result: kept.append(result),
+            grade=_grade_through_an_outage,
+            watch=watch,
+        )
+
+    assert kept == [], "the victim, cut short by the outage, is not kept as an error"
+
+
+def test_the_watch_finds_an_engine_that_does_not_answer(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path / 'no-engine.sock'}")
+    watch = batch.EngineWatch()
+    assert (watch.check(), watch.up, watch.outages) == (False, False, 1)
+    assert (watch.check(), watch.outages) == (False, 1), "one outage, however long"

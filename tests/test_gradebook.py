@@ -112,3 +112,30 @@ def test_to_dict_has_every_student_exercise_weight_and_record() -> None:
     assert (ana["student"], ana["total"], ana["possible"]) == ("ana", 10.5, 12)
     assert ana["exercises"]["dockerfiles.hello"] == {"key": "k", "result": {"score": 10}}
     assert ana["exercises"]["dockerfiles.webserver"]["result"]["score"] == 8.5
+
+
+def test_the_course_gradebook_merges_notebook_and_exercise_scores(tmp_path: Path) -> None:
+    exported = [  # nbgrader export's rows (other columns left out)
+        {"assignment": "01-run-flow", "student_id": "ana", "score": "15.0", "max_score": "15.0"},
+        {"assignment": "01-run-flow", "student_id": "dan", "score": "3.0", "max_score": "15.0"},
+        {"assignment": "02-containers", "student_id": "ana", "score": "4.5", "max_score": "9.0"},
+    ]
+    book = gradebook.Gradebook.of(GRADED)
+    path = gradebook.write_course_csv(book, gradebook.notebook_scores(exported), tmp_path / "course.csv")
+    with path.open(newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows == [
+        [
+            "student",
+            "01-run-flow",
+            "02-containers",
+            "dockerfiles.hello",
+            "dockerfiles.webserver",
+            "total",
+            "possible",
+        ],
+        ["ana", "15", "4.5", "10", "8.5", "38", "44"],
+        ["ben", "", "", "7", "", "7", "34"],
+        ["chloe", "", "", "", "0", "0", "34"],
+        ["dan", "3", "", "", "", "3", "24"],
+    ]

@@ -80,7 +80,7 @@ def test_symbolic_links_count_by_target_and_are_not_followed(tmp_path: Path, tin
 
 
 def test_save_and_load_round_trip_with_everything_recorded(tmp_path: Path, tiny: Exercise) -> None:
-    record = store.record("ana", tiny, "k1", _result(), PROVENANCE)
+    record = store.record("ana", tiny, "k1", _result(), PROVENANCE, tmp_path)
     path = store.save(tmp_path, record)
     assert path == tmp_path / "results" / "ana" / "tiny.echo.json"
     assert [p.name for p in path.parent.iterdir()] == ["tiny.echo.json"], "no temporary file is left"
@@ -98,14 +98,14 @@ def test_save_and_load_round_trip_with_everything_recorded(tmp_path: Path, tiny:
 def test_a_save_that_fails_leaves_the_old_result_whole(
     tmp_path: Path, tiny: Exercise, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = store.save(tmp_path, store.record("ana", tiny, "old", _result(), PROVENANCE))
+    path = store.save(tmp_path, store.record("ana", tiny, "old", _result(), PROVENANCE, tmp_path))
 
     def broken(data: object, handle: object, **options: object) -> None:
         raise KeyboardInterrupt
 
     monkeypatch.setattr(json, "dump", broken)
     with pytest.raises(KeyboardInterrupt):
-        store.save(tmp_path, store.record("ana", tiny, "new", _result(False), PROVENANCE))
+        store.save(tmp_path, store.record("ana", tiny, "new", _result(False), PROVENANCE, tmp_path))
     assert [p.name for p in path.parent.iterdir()] == ["tiny.echo.json"]
     loaded = store.load(path)
     assert loaded is not None and loaded.key == "old"
@@ -113,7 +113,7 @@ def test_a_save_that_fails_leaves_the_old_result_whole(
 
 def test_is_current_only_for_a_readable_result_with_the_same_key(tmp_path: Path, tiny: Exercise) -> None:
     assert not store.is_current(tmp_path, "ana", "tiny.echo", "k1")
-    path = store.save(tmp_path, store.record("ana", tiny, "k1", _result(), PROVENANCE))
+    path = store.save(tmp_path, store.record("ana", tiny, "k1", _result(), PROVENANCE, tmp_path))
     assert store.is_current(tmp_path, "ana", "tiny.echo", "k1")
     assert not store.is_current(tmp_path, "ana", "tiny.echo", "k2")
     path.write_text('{"student": "ana", "ke')
@@ -124,7 +124,7 @@ def test_load_all_reads_every_result_and_skips_broken_and_temporary_files(
     tmp_path: Path, tiny: Exercise
 ) -> None:
     for student in ("ben", "ana"):
-        store.save(tmp_path, store.record(student, tiny, "k", _result(), PROVENANCE))
+        store.save(tmp_path, store.record(student, tiny, "k", _result(), PROVENANCE, tmp_path))
     (tmp_path / "results" / "ana" / ".tiny.echo.json.123.tmp").write_text("{}")
     (tmp_path / "results" / "ana" / "other.json").write_text("not json")
     assert [(s.student, s.exercise_id) for s in store.load_all(tmp_path)] == [
@@ -132,3 +132,16 @@ def test_load_all_reads_every_result_and_skips_broken_and_temporary_files(
         ("ben", "tiny.echo"),
     ]
     assert store.load_all(tmp_path / "nothing-yet") == []
+
+
+def test_the_files_digest_is_the_submission_alone_and_is_recorded(
+    tmp_path: Path, tiny: Exercise, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _submission(tmp_path / "s")
+    digest = store.files_digest(folder)
+    monkeypatch.setattr(store, "__version__", "9.9.9")
+    assert store.files_digest(folder) == digest, "the grader's version is no part of it"
+    data = store.record("ana", tiny, "k", _result(), PROVENANCE, folder)
+    assert data["submission"] == {"path": str(folder.resolve()), "digest": digest}
+    (folder / "Dockerfile").write_text("FROM busybox\nCMD x\n")
+    assert store.files_digest(folder) != digest

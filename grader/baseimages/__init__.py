@@ -13,7 +13,7 @@ import docker.errors
 from docker.models.images import Image
 
 from grader import labels, system
-from grader.baseimages import busybox, debian, registry, sandbox_engine
+from grader.baseimages import busybox, debian, notebook_kernel, registry, sandbox_engine
 from grader.baseimages.recipe import BuildFailed, Recipe
 from grader.text import shorten
 
@@ -22,6 +22,7 @@ RECIPES: tuple[Recipe, ...] = (
     debian.RECIPE,
     registry.RECIPE,
     sandbox_engine.RECIPE,
+    notebook_kernel.RECIPE,
 )
 PULL_TIMEOUT_S = 20
 

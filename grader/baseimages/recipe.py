@@ -49,9 +49,10 @@ def build_dockerfile(
     dockerfile: str,
     files: Mapping[str, tuple[Path, int]],
     description: str,
+    folders: Mapping[str, Path] | None = None,
 ) -> None:
-    """Build `dockerfile` with `files` (name: (source, mode)) as its context, labelled."""
-    context = _context(dockerfile, files)
+    """Build `dockerfile` with `files` (name: (source, mode)) and `folders` (name: source) as its context."""
+    context = _context(dockerfile, files, folders or {})
     log: list[str] = []
     try:
         for chunk in client.api.build(
@@ -72,15 +73,46 @@ def build_dockerfile(
         raise BuildFailed(_failure(tag, str(error), log)) from error
 
 
-def _context(dockerfile: str, files: Mapping[str, tuple[Path, int]]) -> io.BytesIO:
-    """A tar build context holding the Dockerfile and `files`."""
+def _context(
+    dockerfile: str, files: Mapping[str, tuple[Path, int]], folders: Mapping[str, Path]
+) -> io.BytesIO:
+    """A tar build context holding the Dockerfile, `files` and the files of `folders`."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
         _add(tar, "Dockerfile", dockerfile.encode(), 0o644)
         for name, (source, mode) in files.items():
             _add(tar, name, source.read_bytes(), mode, source.stat().st_mtime)
+        for name, folder in folders.items():
+            for path in tree_files(folder):
+                _add(
+                    tar, f"{name}/{path.relative_to(folder)}", path.read_bytes(), 0o644, path.stat().st_mtime
+                )
     buffer.seek(0)
     return buffer
+
+
+def drop_other_versions(client: docker.DockerClient, tag: str) -> list[str]:
+    """Untag the other versions of a hash-tagged image (`repo:<hash>`): a rebuild replaces them."""
+    repository = tag.rsplit(":", 1)[0]
+    others = [
+        name
+        for image in client.images.list(name=repository)
+        for name in image.tags
+        if name != tag and name.rsplit(":", 1)[0] == repository
+    ]
+    dropped = []
+    for name in others:
+        try:
+            client.images.remove(name)
+        except docker.errors.APIError:  # in use by a container of a run still going: keep it
+            continue
+        dropped.append(name)
+    return dropped
+
+
+def tree_files(folder: Path) -> list[Path]:
+    """The files of `folder`, sorted, without Python's caches."""
+    return sorted(path for path in folder.rglob("*") if path.is_file() and "__pycache__" not in path.parts)
 
 
 def _add(tar: tarfile.TarFile, name: str, data: bytes, mode: int, mtime: float = 0) -> None:

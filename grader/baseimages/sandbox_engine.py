@@ -8,7 +8,7 @@ import docker
 
 from grader import system
 from grader.baseimages import busybox, debian
-from grader.baseimages.recipe import DATA, Recipe, build_dockerfile
+from grader.baseimages.recipe import DATA, Recipe, build_dockerfile, drop_other_versions
 
 ENTRYPOINT = DATA / "sandbox-entrypoint.sh"
 PACKAGES = ("busybox-static",)
@@ -52,6 +52,7 @@ def build(client: docker.DockerClient, tag: str = TAG) -> None:
         "sandbox-entrypoint.sh": (ENTRYPOINT, 0o755),
     }
     build_dockerfile(client, tag, DOCKERFILE, files, description())
+    drop_other_versions(client, tag)
 
 
 RECIPE = Recipe(NAME, PACKAGES, build, needs=(debian.NAME,), pullable=False)

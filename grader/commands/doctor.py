@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from grader import baseimages, engine, system
-from grader.baseimages import sandbox_engine
+from grader.baseimages import notebook_kernel, sandbox_engine
 
 MIN_FREE_GB = 5.0
 GOOD_STORAGE_DRIVERS = {"overlay2", "btrfs", "zfs", "fuse-overlayfs"}
@@ -81,7 +81,8 @@ def _image_checks(client: docker.DockerClient) -> list[Check]:
     for image in baseimages.states(client):
         kind = "sandbox image" if image.name == sandbox_engine.TAG else "image"
         detail = image.provenance if image.present else "missing"
-        checks.append(Check(f"{kind} {image.name}", image.present, detail, PREPARE))
+        optional = image.name == notebook_kernel.TAG  # only `grader autograde` needs it, and builds it
+        checks.append(Check(f"{kind} {image.name}", image.present, detail, PREPARE, required=not optional))
     return checks
 
 

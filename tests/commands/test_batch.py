@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
+import re
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import docker
@@ -215,3 +219,214 @@ def test_a_stopped_batch_keeps_what_it_finished_and_the_rerun_does_the_rest(
     assert {path: _mtimes(out)[path] for path in kept} == kept, "what was finished is not graded again"
     assert results[("ana", "tiny.echo")].result.score == 4
     assert results[("david", "tiny.echo")].result.score == 0
+
+
+# -- replaying a stored result ----------------------------------------------------
+
+
+def replay(path: Path) -> tuple[int, str]:
+    """Run `grader replay`: its exit code and its output in one line, the table's borders left out."""
+    done = CliRunner().invoke(cli, ["replay", str(path)], env={"COLUMNS": "200", "NO_COLOR": "1"})
+    return done.exit_code, " ".join(re.sub("[\u2500-\u257f]", " ", done.output).split())
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+def test_a_stored_result_records_what_it_was_graded_with_and_replays(
+    tmp_path: Path, leaves_nothing: None
+) -> None:
+    root = _class(tmp_path, {"ana": RIGHT, "ben": WRONG})
+    out = tmp_path / "out"
+    assert batch.main(submissions=root, out=out, jobs=2, quiet=True) == 0
+    ben = store.path_of(out, "ben", "tiny.echo")
+    record = json.loads(ben.read_text())
+    folder = root / "submitted" / "ben" / "tiny.echo"
+    assert record["submission"] == {"path": str(folder.resolve()), "digest": store.files_digest(folder)}
+    assert record["result"]["image_id"].startswith("sha256:"), "the built image's ID, taken before removal"
+    assert record["tools"]["sandbox_engine"].startswith("sha256:")
+    assert record["base_images"]["busybox:latest"].startswith("sha256:")
+    assert "Step 1/2 : FROM busybox" in record["result"]["log"]
+
+    code, output = replay(ben)
+    assert code == 0, output
+    assert "prints_ok 0/3 0/3" in output and "small 1/1 1/1" in output
+    assert "Reproduced: 1/4, check by check." in output
+    assert "Warning" not in output
+
+    record["tools"]["engine"] = "1.0.0"
+    record["base_images"]["busybox:latest"] = "sha256:0ld"
+    record["result"]["checks"][0]["passed"] = True  # as if prints_ok had passed then
+    ben.write_text(json.dumps(record))
+    code, output = replay(ben)
+    assert code == 1, output
+    assert "Warning: The tool engine was 1.0.0, now" in output
+    assert "Warning: The base image busybox:latest was sha256:0ld, now sha256:" in output
+    assert "prints_ok 3/3 0/3 differs" in output
+    assert "Differs: 4/4 then, 1/4 now." in output
+
+    (folder / "Dockerfile").write_text(RIGHT)
+    code, output = replay(ben)
+    assert code == 2, output
+    assert "The submission changed: the files in" in output
+    assert "grader batch --regrade ben" in output
+    assert "prints_ok" not in output, "nothing is graded"
+
+
+def test_replay_refuses_what_is_not_a_stored_result(tmp_path: Path) -> None:
+    (tmp_path / "x.json").write_text("{}")
+    code, output = replay(tmp_path / "x.json")
+    assert code == 2
+    assert "is not a result stored by `grader batch`" in output
+
+
+# -- the engine stops answering mid-batch -------------------------------------------
+
+
+class EngineProxy:
+    """A unix socket in front of the host engine's that a test can cut, as a restarting engine is:
+    open connections are closed and the socket is gone (new ones are refused) until restored."""
+
+    def __init__(self, path: Path, engine: Path = Path("/var/run/docker.sock")) -> None:
+        self.path, self.engine = path, engine
+        self.listener: socket.socket | None = None
+        self.connections: list[socket.socket] = []
+        self.creates = 0  # containers created through it
+        self.lock = threading.Lock()
+
+    def start(self) -> None:
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.listener.bind(str(self.path))
+        self.listener.listen(64)
+        threading.Thread(target=self._accept, args=(self.listener,), daemon=True).start()
+
+    def cut(self) -> None:
+        assert self.listener is not None
+        self.listener.close()
+        self.path.unlink()
+        with self.lock:
+            for connection in self.connections:
+                with contextlib.suppress(OSError):
+                    connection.shutdown(socket.SHUT_RDWR)
+                connection.close()
+            self.connections.clear()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return  # cut
+            upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            upstream.connect(str(self.engine))
+            with self.lock:
+                self.connections += [client, upstream]
+            threading.Thread(target=self._pump, args=(client, upstream), daemon=True).start()
+            threading.Thread(target=self._pump, args=(upstream, client), daemon=True).start()
+
+    def _pump(self, source: socket.socket, target: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                self.creates += b"/containers/create" in data
+                target.sendall(data)
+        except OSError:
+            pass
+        for end in (source, target):
+            with contextlib.suppress(OSError):
+                end.shutdown(socket.SHUT_RDWR)
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+def test_a_batch_waits_for_an_engine_that_stops_answering_and_regrades_what_was_in_flight(
+    tmp_path: Path,
+    host_engine: docker.DockerClient,
+    leaves_nothing: None,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    catserver_script: Callable[[str], str],
+) -> None:
+    root = _class(tmp_path, {"ana": RIGHT, "ben": WRONG, "chloe": RIGHT, "david": BROKEN})
+    (root / "submitted" / "emma" / "tiny.catserver").mkdir(parents=True)
+    (root / "submitted" / "emma" / "tiny.catserver" / "setup.sh").write_text(catserver_script("meow"))
+    out = tmp_path / "out"
+    orphans_before = set(leftovers.find(host_engine))
+    proxy = EngineProxy(tmp_path / "engine.sock")
+    proxy.start()
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{proxy.path}")
+
+    def restart() -> None:
+        """Cut the engine while the first two sandboxes are being graded, for 6 s."""
+        deadline = time.monotonic() + 60
+        while proxy.creates < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(1)
+        proxy.cut()
+        time.sleep(6)
+        proxy.start()
+
+    cutter = threading.Thread(target=restart, daemon=True)
+    cutter.start()
+    code = batch.main(submissions=root, out=out, jobs=2, engine_wait_s=60)
+    cutter.join()
+    output = " ".join(capsys.readouterr().out.split())
+
+    assert code == 0, output
+    assert "The Docker engine stopped answering: waiting up to 60 s for it." in output
+    assert "The Docker engine answers: grading again the" in output
+    assert {key: (s.result.status, s.result.score) for key, s in _results(out).items()} == {
+        ("ana", "tiny.echo"): ("graded", 4),
+        ("ben", "tiny.echo"): ("graded", 1),
+        ("chloe", "tiny.echo"): ("graded", 4),
+        ("david", "tiny.echo"): ("graded", 0),
+        ("emma", "tiny.catserver"): ("graded", 4),
+    }, [(key, s.result.reason) for key, s in _results(out).items()]
+    assert "5 graded, 0 unchanged and kept, 0 failed" in output
+    assert set(leftovers.find(host_engine)) - orphans_before == set(), "the interrupted runs left nothing"
+
+
+# -- nothing a submission writes in its sandbox changes its score ---------------------
+
+FAKE_RESULT = '{"exercise": "tiny.echo", "score": 4, "max_score": 4, "status": "graded", "checks": []}'
+FORGER = f"""FROM busybox
+RUN echo '{FAKE_RESULT}' > /result.json && mkdir -p /submission /grader /out/results \\
+ && cp /result.json /submission/ && cp /result.json /grader/ && cp /result.json /out/results/ \\
+ && echo '{FAKE_RESULT}'
+CMD ["cat", "/result.json"]
+"""
+FORGING_SCRIPT = f"""echo '{FAKE_RESULT}' | tee /submission/result.json ./result.json score.json
+mkdir -p results/mallory && cp result.json results/mallory/tiny.catserver.json
+echo '{{"score": 4, "max_score": 4}}' > /tmp/score
+echo '{FAKE_RESULT}' >&2
+docker run --rm -v /submission:/s busybox sh -c 'echo 4 > /s/score' || true
+"""
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+@pytest.mark.hostile
+def test_what_a_submission_writes_in_its_sandbox_does_not_change_its_score(
+    tmp_path: Path, leaves_nothing: None
+) -> None:
+    root = _class(tmp_path, {"mallory": FORGER})
+    setup = root / "submitted" / "mallory" / "tiny.catserver"
+    setup.mkdir()
+    (setup / "setup.sh").write_text(FORGING_SCRIPT)
+    (setup / "result.json").write_text(FAKE_RESULT)  # handed in, too: a file is no result
+    folders = {path: store.files_digest(path) for path in (root / "submitted" / "mallory").iterdir()}
+    out = tmp_path / "out"
+
+    assert batch.main(submissions=root, out=out, jobs=2, quiet=True) == 0
+
+    results = _results(out)
+    assert sorted(results) == [("mallory", "tiny.catserver"), ("mallory", "tiny.echo")]
+    echo, setup_result = (
+        results[("mallory", "tiny.echo")].result,
+        results[("mallory", "tiny.catserver")].result,
+    )
+    assert (echo.status, echo.score, echo.max_score) == ("graded", 1, 4), echo.reason
+    assert not next(c for c in echo.checks if c.name == "prints_ok").passed
+    assert (setup_result.score, setup_result.max_score) == (0, 4), setup_result.reason
+    assert FAKE_RESULT in setup_result.log, "the script ran and printed its fake result"
+    assert {path: store.files_digest(path) for path in folders} == folders, "the host's files are untouched"
+    assert sorted(p.name for p in (out / "results").iterdir()) == ["mallory"]
+    assert _csv(out)["mallory"]["total"] == "1"
