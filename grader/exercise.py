@@ -58,6 +58,7 @@ class Exercise:
     run_network: bool = False
     capabilities: tuple[str, ...] = ()
     lint_points: bool = False
+    topology: dict[str, frozenset[str]] = field(default_factory=dict)  # network: containers on it
 
     @property
     def submitted_file(self) -> str:
@@ -131,4 +132,5 @@ def _from_toml(folder: Path, data: dict[str, Any]) -> Exercise:
         run_network=bool(network.get("run", False)),
         capabilities=tuple(data.get("capabilities", [])),
         lint_points=bool(data.get("lint_points", False)),
+        topology={network: frozenset(names) for network, names in data.get("topology", {}).items()},
     )

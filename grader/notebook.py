@@ -32,6 +32,8 @@ from grader import engine, live
 from grader.environment import Environment
 from grader.exercise import load
 from grader.grade import GRADING_ERRORS, grade
+from grader.pictures import Topology, compare
+from grader.pictures.svg import Picture
 from grader.plugin import deadline, found_in
 from grader.result import CheckResult, Result
 
@@ -85,18 +87,25 @@ def expect(
 def check(exercise: str, folder: str | Path | None = None) -> Score:
     """Grade an exercise of exercises/: a setup one live, an image one from `folder` in a sandbox."""
     with _quiet():
-        loaded = load(exercise)
-        if loaded.kind == "setup":
-            result = live.check(loaded)
-        elif folder is None:
-            result = _error(
-                exercise, f"Say which folder holds your Dockerfile: check({exercise!r}, 'FOLDER')."
-            )
-        elif not Path(folder).is_dir():
-            result = _error(exercise, f"There is no folder {folder} next to this notebook.")
-        else:
-            result = grade(loaded, Path(folder))
+        try:
+            result = _check(exercise, folder)
+        except GRADING_ERRORS as failed:  # no engine, say: a message in the table, never a traceback
+            result = _error(exercise, str(failed))
     return Score(result)
+
+
+def _check(exercise: str, folder: str | Path | None) -> Result:
+    loaded = load(exercise)
+    if loaded.kind == "setup":
+        result = live.check(loaded)
+        if loaded.topology and result.status == "graded" and result.score < result.max_score:
+            _show(_topologies(loaded.topology))
+        return result
+    if folder is None:
+        return _error(exercise, f"Say which folder holds your Dockerfile: check({exercise!r}, 'FOLDER').")
+    if not Path(folder).is_dir():
+        return _error(exercise, f"There is no folder {folder} next to this notebook.")
+    return grade(loaded, Path(folder))
 
 
 def task(name: str, *expectations: Expectation, client: docker.DockerClient | None = None) -> Score:
@@ -160,6 +169,20 @@ def _evaluate(name: str, item: Expectation, env: Environment) -> CheckResult:
         hint=item.hint,
         reproduce=item.reproduce,
     )
+
+
+def _topologies(expected: dict[str, frozenset[str]]) -> Picture:
+    """The networks an exercise expects beside those the student's engine has."""
+    found = Topology.from_engine(engine.connect(), *expected)
+    return compare(Topology({name: set(names) for name, names in expected.items()}), found)
+
+
+def _show(picture: Picture) -> None:
+    """Show a picture above the cell's table (in a notebook; elsewhere nothing)."""
+    with contextlib.suppress(ImportError):
+        from IPython.display import display
+
+        display(picture)
 
 
 def _error(name: str, reason: str) -> Result:

@@ -76,6 +76,39 @@ def test_checking_an_exercise_live_gives_nbgrader_its_points(host_engine: docker
     assert float(repr(score)) == score.points
 
 
+@pytest.fixture
+def half_built_cats(host_engine: docker.DockerClient) -> Iterator[None]:
+    """Network learning with catserver on it, and nothing else of cats-and-dogs."""
+    network = host_engine.networks.create("learning")
+    cat = host_engine.containers.run(
+        "busybox:latest", ["sleep", "300"], name="catserver", network="learning", detach=True
+    )
+    yield
+    cat.remove(force=True)
+    network.remove()
+
+
+@pytest.mark.usefixtures("half_built_cats")
+def test_a_failed_network_check_draws_the_expected_networks_beside_the_students(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    shown: list[object] = []
+    monkeypatch.setattr("grader.notebook._show", shown.append)
+    score, stderr = quietly(lambda: check("networks.cats-and-dogs"))
+    assert score.points < score.result.max_score and stderr == ""
+    [picture] = shown
+    svg = str(picture)
+    assert "Expected" in svg and "Found on your engine" in svg
+    assert "dogserver" in svg and "bobcatserver" in svg and svg.count(">missing<") == 3
+
+
+def test_an_unreachable_engine_draws_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    shown: list[object] = []
+    monkeypatch.setattr("grader.notebook._show", shown.append)
+    monkeypatch.setenv("DOCKER_HOST", NO_ENGINE)
+    assert check("networks.cats-and-dogs").result.status == "error" and shown == []
+
+
 def test_a_dockerfile_exercise_needs_its_folder(tmp_path: Path) -> None:
     assert "Say which folder" in check("dockerfiles.hello").result.reason
     assert "There is no folder" in check("dockerfiles.hello", tmp_path / "absent").result.reason
@@ -113,3 +146,25 @@ def test_clean_up_removes_exactly_what_it_names(
         assert "Nothing to remove" in capsys.readouterr().out
     finally:
         kept.remove(force=True)
+
+
+NO_ENGINE = "unix:///nonexistent/docker.sock"
+CELLS = {
+    "a failing task": lambda: task("Absent", expect(1, "absent exists", lambda env: env.container("absent"))),
+    "a failing check": lambda: check("run-flow.commit"),
+    "a crashing task": lambda: task("Crash", expect(1, "crashes", lambda env: 1 / 0)),
+}
+
+
+@pytest.mark.parametrize("engine_reachable", [True, False], ids=["engine", "no engine"])
+@pytest.mark.parametrize("cell", list(CELLS))
+def test_check_cells_write_nothing_to_stderr(
+    cell: str, engine_reachable: bool, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """nbgrader gives a cell that wrote to stderr no points: not a byte, even from a subprocess."""
+    if not engine_reachable:
+        monkeypatch.setenv("DOCKER_HOST", NO_ENGINE)
+    score = CELLS[cell]()
+    assert score.points < score.result.max_score or score.result.status == "error"
+    assert float(repr(score)) == score.points
+    assert capfd.readouterr().err == ""
