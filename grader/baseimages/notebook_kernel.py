@@ -9,13 +9,12 @@ Dockerfile and of those files.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import docker
 
 from grader.baseimages import debian, sandbox_engine
-from grader.baseimages.recipe import Recipe, build_dockerfile, drop_other_versions, tree_files
+from grader.baseimages.recipe import Recipe, build_dockerfile, content_tag, drop_other_versions
 from grader.exercise import EXERCISES
 
 PACKAGE = Path(__file__).resolve().parent.parent  # the grader package
@@ -51,16 +50,7 @@ def _folders() -> dict[str, Path]:
     return {"grader": PACKAGE, "exercises": EXERCISES}
 
 
-def tag() -> str:
-    """The image's name: its tag is a short hash of the Dockerfile and the files copied in."""
-    digest = hashlib.sha256(DOCKERFILE.encode())
-    for name, folder in _folders().items():
-        for path in tree_files(folder):
-            digest.update(f"{name}/{path.relative_to(folder)}\0".encode() + path.read_bytes())
-    return f"docker-course/notebook-kernel:{digest.hexdigest()[:12]}"
-
-
-TAG = NAME = tag()
+TAG = NAME = content_tag("docker-course/notebook-kernel", DOCKERFILE, _folders())
 
 
 def description() -> str:

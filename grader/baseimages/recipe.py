@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import tarfile
 from collections.abc import Mapping
@@ -89,6 +90,15 @@ def _context(
                 )
     buffer.seek(0)
     return buffer
+
+
+def content_tag(repository: str, dockerfile: str, sources: Mapping[str, Path]) -> str:
+    """`repository:<hash>`: a short hash of a Dockerfile and of what it copies in (files or folders)."""
+    digest = hashlib.sha256(dockerfile.encode())
+    for name, source in sorted(sources.items()):
+        for path in tree_files(source) if source.is_dir() else [source]:
+            digest.update(f"{name}/{path.relative_to(source)}\0".encode() + path.read_bytes())
+    return f"{repository}:{digest.hexdigest()[:12]}"
 
 
 def drop_other_versions(client: docker.DockerClient, tag: str) -> list[str]:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
-
 import docker
 
 from grader import system
 from grader.baseimages import busybox, debian
-from grader.baseimages.recipe import DATA, Recipe, build_dockerfile, drop_other_versions
+from grader.baseimages.recipe import DATA, Recipe, build_dockerfile, content_tag, drop_other_versions
 
 ENTRYPOINT = DATA / "sandbox-entrypoint.sh"
 PACKAGES = ("busybox-static",)
@@ -28,13 +26,7 @@ ENTRYPOINT ["/usr/local/bin/sandbox-entrypoint"]
 """
 
 
-def tag() -> str:
-    """The image's name: its tag is a short hash of the Dockerfile and the entrypoint."""
-    digest = hashlib.sha256(DOCKERFILE.encode() + ENTRYPOINT.read_bytes()).hexdigest()
-    return f"docker-course/sandbox-engine:{digest[:12]}"
-
-
-TAG = NAME = tag()
+TAG = NAME = content_tag("docker-course/sandbox-engine", DOCKERFILE, {"sandbox-entrypoint.sh": ENTRYPOINT})
 
 
 def description() -> str:

@@ -18,7 +18,7 @@ from grader.baseimages import sandbox_engine
 
 def test_its_tag_is_a_hash_of_its_recipe() -> None:
     assert re.fullmatch(r"docker-course/sandbox-engine:[0-9a-f]{12}", sandbox_engine.TAG)
-    assert sandbox_engine.tag() == sandbox_engine.TAG == sandbox_engine.RECIPE.name
+    assert sandbox_engine.RECIPE.name == sandbox_engine.TAG
 
 
 @pytest.fixture(scope="module")
