@@ -6,6 +6,7 @@ from pathlib import Path
 
 from grader import feedback
 from grader.result import CheckResult, Result
+from tests.results import SECRETS, hidden_check
 
 LOG = "\n".join(f"#{n} step {n}" for n in range(1, 40)) + "\n#40 ERROR: no-such-command: not found\n"
 
@@ -109,20 +110,11 @@ def test_a_hidden_check_shows_only_what_it_expects_and_whether_it_passed() -> No
     assert "- ❌ **secret** (0/2)" in text
     assert "  - Expected: It keeps a secret." in text
     assert feedback.HIDDEN in text
-    for secret in ("SECRET-FOUND", "SECRET-HINT", "SECRET-COMMAND"):
+    for secret in SECRETS:
         assert secret not in text
     assert "## dockerfiles.hello: 0/2" in text, "it still counts"
 
 
 def _hidden_result() -> Result:
-    secret = CheckResult(
-        "secret",
-        2,
-        passed=False,
-        expected="It keeps a secret.",
-        found="SECRET-FOUND",
-        hint="SECRET-HINT",
-        reproduce="SECRET-COMMAND",
-        hidden=True,
-    )
+    secret = hidden_check(2)
     return Result("dockerfiles.hello", "s", checks=[secret])

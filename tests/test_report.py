@@ -8,6 +8,7 @@ from rich.console import Console
 
 from grader import report
 from grader.result import CheckResult, Result
+from tests.results import SECRETS, hidden_check
 
 
 def _text(result: Result) -> str:
@@ -138,18 +139,9 @@ def test_no_output_is_shown_when_everything_passed() -> None:
 
 
 def test_a_hidden_check_shows_what_it_expects_and_nothing_it_found() -> None:
-    secret = CheckResult(
-        "secret",
-        2,
-        passed=False,
-        expected="It keeps a secret.",
-        found="SECRET-FOUND",
-        hint="SECRET-HINT",
-        reproduce="SECRET-COMMAND",
-        hidden=True,
-    )
+    secret = hidden_check(2)
     text = _text(Result("dockerfiles.hello", "s", checks=[secret]))
     assert "It keeps a secret." in text
     assert "0/2" in text
-    for word in ("SECRET-FOUND", "SECRET-HINT", "SECRET-COMMAND"):
+    for word in SECRETS:
         assert word not in text

@@ -6,6 +6,7 @@ import pytest
 
 from grader.gradebook import Gradebook
 from grader.result import CheckResult, Result
+from tests.results import hidden_check
 
 ATTACK = '<script>alert("x")</script>\x1b[31m\x00'
 HELLO, WEB = "dockerfiles.hello", "dockerfiles.webserver"
@@ -20,16 +21,7 @@ def _hello(passed: bool, found: str = "it printed 'bye'") -> Result:
                 "prints_hello", 3, passed=passed, expected="It prints hello.", found=found, hint="Use CMD."
             ),
             CheckResult("small_image", 2, passed=True, expected="It is small."),
-            CheckResult(
-                "secret",
-                1,
-                passed=passed,
-                expected="It keeps a secret.",
-                found="SECRET-FOUND",
-                hint="SECRET-HINT",
-                reproduce="SECRET-COMMAND",
-                hidden=True,
-            ),
+            hidden_check(1, passed=passed),
         ],
         log="step 1\nERROR: boom\n",
         duration_s=1.5,

@@ -8,6 +8,7 @@ from pathlib import Path
 from grader import feedback
 from grader.outputs import feedback_html
 from grader.result import CheckResult, Result
+from tests.results import SECRETS, hidden_check
 
 ATTACK = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
@@ -24,16 +25,7 @@ def _result(**changes: object) -> Result:
             reproduce="docker run --rm hello <x>",
         ),
         CheckResult("small_image", 2, passed=True, expected="The image is small."),
-        CheckResult(
-            "secret",
-            1,
-            passed=False,
-            expected="It keeps a secret.",
-            found="SECRET-FOUND",
-            hint="SECRET-HINT",
-            reproduce="SECRET-COMMAND",
-            hidden=True,
-        ),
+        hidden_check(1),
     ]
     result = Result(
         "dockerfiles.hello",
@@ -107,7 +99,7 @@ def test_the_page_has_the_markdown_feedback_s_content() -> None:
 def test_a_hidden_check_shows_only_what_it_expects() -> None:
     page = feedback_html.document("ana", [_result()])
     assert "It keeps a secret." in page
-    for secret in ("SECRET-FOUND", "SECRET-HINT", "SECRET-COMMAND"):
+    for secret in SECRETS:
         assert secret not in page
 
 
