@@ -64,13 +64,30 @@ def default_workers() -> int:
     return max(1, min(cores, int(memory_gb // SANDBOX_MEMORY_GB)))
 
 
+class EngineLost(Exception):
+    """A worker could not reach the engine: the job is graded again once the engine answers."""
+
+
 def grade_job(job: Job) -> Result:
-    """Grade one job; whatever happens, a result comes back."""
+    """Grade one job; a result comes back, unless the engine cannot be reached at all (EngineLost)."""
     try:
         host = engine.connect(start=False, install=False)  # a restarting engine is waited for, not started
-        return grade(exercise.load(job.exercise_id), job.folder, host=host, run_id=job.run_id)
+    except ENGINE_GONE as unreachable:
+        raise EngineLost(str(unreachable)) from None
+    try:
+        result = grade(exercise.load(job.exercise_id), job.folder, host=host, run_id=job.run_id)
     except Exception as failed:
-        return _error(job, f"{failed}")
+        result = _error(job, f"{failed}")
+    if result.status == "error" and not _answers(host):  # it failed because the engine went away
+        raise EngineLost(result.reason)
+    return result
+
+
+def _answers(host: docker.DockerClient) -> bool:
+    try:
+        return bool(host.ping())
+    except ENGINE_GONE:
+        return False
 
 
 class EngineWatch:
@@ -88,7 +105,6 @@ class EngineWatch:
         self.up = True
         self.outages = 0
         self._ping = ping or self._ping_engine
-        self._client: docker.DockerClient | None = None
 
     def check(self) -> bool:
         """Ask the engine now; an engine that stops answering counts one outage."""
@@ -111,9 +127,10 @@ class EngineWatch:
             time.sleep(ENGINE_POLL_S)
 
     def _ping_engine(self) -> bool:
+        """A ping on a new connection: one kept open could outlive the engine's socket."""
         try:
-            self._client = self._client or docker.from_env(timeout=PING_TIMEOUT_S)
-            return bool(self._client.ping())
+            with contextlib.closing(docker.from_env(timeout=PING_TIMEOUT_S)) as client:
+                return bool(client.ping())
         except (docker.errors.DockerException, OSError):
             return False
 
@@ -222,9 +239,10 @@ class _Batch:
                     raise
                 return
 
-    def _arrived(self, flight: Flight, result: Result) -> None:
-        """Keep a result, unless the engine stopped answering while it was graded: grade that again."""
-        if self.watch.up and self.watch.outages == flight.outages:
+    def _arrived(self, flight: Flight, result: Result | None) -> None:
+        """Keep a result, unless the engine stopped answering while it was graded or the worker could
+        not reach it (no result): grade that again."""
+        if result is not None and self.watch.up and self.watch.outages == flight.outages:
             self.finish(flight.job, result)
             return
         self.losses[flight.job] += 1
@@ -298,9 +316,12 @@ def _stop(pool: ProcessPoolExecutor) -> None:
             process.join()
 
 
-def _outcome(job: Job, future: Future[Result]) -> Result:
+def _outcome(job: Job, future: Future[Result]) -> Result | None:
+    """The job's result; None when its worker could not reach the engine."""
     try:
         return future.result()
+    except EngineLost:
+        return None
     except Exception as failed:
         return _error(job, f"{failed}")
 

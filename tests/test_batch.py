@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import docker
+import docker.errors
 import pytest
 
 from grader import batch, engine, labels, leftovers
@@ -186,6 +188,68 @@ def test_an_engine_outage_regrades_the_submissions_in_flight_and_stores_no_error
     assert removed and victim.run_id in removed[0], "the interrupted run's leftovers are removed first"
     assert "stopped answering" in notes[0]
     assert "grading again the" in notes[-1]
+
+
+def _unreachable_once(job: batch.Job) -> Result:
+    """A worker that cannot reach the engine the first time it grades "flaky" (a restart the
+    batch's own pings fell between)."""
+    marker = job.folder.parent / "reached-once"
+    if job.student == "flaky" and not marker.exists():
+        marker.touch()
+        raise batch.EngineLost("Error while fetching server API version: Connection aborted.")
+    return _fake_grade(job)
+
+
+def test_a_worker_that_cannot_reach_the_engine_is_graded_again_not_kept_as_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    jobs = [batch.Job(name, HELLO, tmp_path / name, labels.new_run_id()) for name in ("ana", "flaky", "ben")]
+    monkeypatch.setattr(batch, "_remove_runs", lambda jobs: None)
+    watch = batch.EngineWatch(ping=lambda: True)  # the batch's pings never saw the engine go
+
+    done = batch.grade_all(
+        jobs, workers=2, on_result=lambda job, result: None, grade=_unreachable_once, watch=watch
+    )
+
+    assert sorted((job.student, result.status) for job, result in done) == [
+        ("ana", "graded"),
+        ("ben", "graded"),
+        ("flaky", "graded"),
+    ]
+    assert (tmp_path / "reached-once").exists(), "flaky's first grading did fail"
+
+
+def test_a_job_whose_worker_cannot_reach_the_engine_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path / 'no-engine.sock'}")
+    job = batch.Job("ana", HELLO, _folder(tmp_path / "ana" / HELLO), labels.new_run_id())
+    with pytest.raises(batch.EngineLost, match=r"no-engine\.sock does not answer"):
+        batch.grade_job(job)
+
+
+class _VanishingEngine:
+    """A host client whose engine went away after it was reached."""
+
+    def ping(self) -> bool:
+        raise docker.errors.APIError("Connection aborted.")
+
+
+@pytest.mark.parametrize(("engine_answers", "lost"), [(False, True), (True, False)])
+def test_a_grading_error_counts_as_lost_only_when_the_engine_is_gone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine_answers: bool, lost: bool
+) -> None:
+    host = SimpleNamespace(ping=lambda: True) if engine_answers else _VanishingEngine()
+    monkeypatch.setattr(batch.engine, "connect", lambda **_: host)
+    monkeypatch.setattr(
+        batch, "grade", lambda *_, **__: Result(HELLO, "s", status="error", reason="Connection aborted.")
+    )
+    job = batch.Job("ana", HELLO, _folder(tmp_path / "ana" / HELLO), labels.new_run_id())
+    if lost:
+        with pytest.raises(batch.EngineLost, match="Connection aborted"):
+            batch.grade_job(job)
+    else:
+        assert batch.grade_job(job).status == "error", "a grading error on a live engine is kept"
 
 
 def test_an_engine_that_does_not_come_back_stops_the_batch_without_error_results(
