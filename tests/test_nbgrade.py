@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
+import shutil
 import time
 from pathlib import Path
 
@@ -124,3 +125,17 @@ def test_the_course_gradebook_has_notebooks_and_exercises(
         f"student,{ASSIGNMENT},total,possible",
         "ana,13,13,15",
     ]
+
+
+@pytest.mark.usefixtures("leaves_nothing")
+def test_docker_compose_in_a_notebook_works_in_the_sandbox(course_dir: Path) -> None:
+    """The orchestration notebook, solved, runs docker-compose through the guard: full marks."""
+    assignment = "11-orchestration"
+    solved = course_dir / "submitted" / "ana" / assignment
+    shutil.copytree(course_dir / "source" / assignment, solved)
+
+    assert autograde.main(course=course_dir, assignments=[assignment], timeout_s=300) == 0
+
+    with (course_dir / "grades.csv").open(newline="") as handle:
+        [row] = list(csv.DictReader(handle))
+    assert (float(row["score"]), float(row["max_score"])) == (10, 10)

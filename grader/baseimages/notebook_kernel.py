@@ -32,6 +32,7 @@ DEBIAN_PACKAGES = (
     "python3-click",
     "python3-markdown-it",
     "python3-ipywidgets",
+    "docker-compose",  # notebook 11 runs it
 )
 DOCKERFILE = f"""\
 FROM {debian.NAME}
