@@ -8,7 +8,7 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import docker
@@ -140,3 +140,14 @@ def _import(client: docker.DockerClient, archive: Path, tag: str, recipe: str) -
 
 
 RECIPE = Recipe(NAME, PACKAGES, build)
+
+
+def with_packages(packages: Sequence[str]) -> str:
+    """A Dockerfile's first lines: this image with `packages` installed from the Debian archive."""
+    return (
+        f"FROM {NAME}\n"
+        "RUN apt-get update \\\n"
+        " && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \\\n"
+        f"    {' '.join(packages)} \\\n"
+        " && rm -rf /var/lib/apt/lists/*\n"
+    )

@@ -34,17 +34,15 @@ DEBIAN_PACKAGES = (
     "python3-ipywidgets",
     "docker-compose",  # notebook 11 runs it
 )
-DOCKERFILE = f"""\
-FROM {debian.NAME}
-RUN apt-get update \\
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \\
-    {" ".join(DEBIAN_PACKAGES)} \\
- && rm -rf /var/lib/apt/lists/*
+DOCKERFILE = (
+    debian.with_packages(DEBIAN_PACKAGES)
+    + f"""\
 COPY --from={sandbox_engine.TAG} /usr/bin/docker /usr/local/bin/docker
 COPY grader {HOME}/grader
 COPY exercises {HOME}/exercises
 ENV PYTHONPATH={HOME} PYTHONDONTWRITEBYTECODE=1 DOCKER_BUILDKIT=0
 """
+)
 
 
 def _folders() -> dict[str, Path]:

@@ -10,17 +10,16 @@ from grader.baseimages.recipe import DATA, Recipe, build_dockerfile
 NAME = "registry:2"
 PACKAGES: tuple[str, ...] = ()
 CONFIG = DATA / "registry" / "config.yml"
-DOCKERFILE = f"""\
-FROM {debian.NAME}
-RUN apt-get update \\
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends docker-registry \\
- && rm -rf /var/lib/apt/lists/*
+DOCKERFILE = (
+    debian.with_packages(["docker-registry"])
+    + """\
 COPY config.yml /etc/docker/registry/config.yml
 VOLUME /var/lib/registry
 EXPOSE 5000
 ENTRYPOINT ["/usr/bin/docker-registry", "serve"]
 CMD ["/etc/docker/registry/config.yml"]
 """
+)
 DESCRIPTION = f"docker-registry from the Debian archive on {debian.NAME}, without auth"
 
 

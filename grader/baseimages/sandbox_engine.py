@@ -11,12 +11,9 @@ from grader.baseimages.recipe import DATA, Recipe, build_dockerfile, content_tag
 ENTRYPOINT = DATA / "sandbox-entrypoint.sh"
 PACKAGES = ("busybox-static",)
 DEBIAN_PACKAGES = ("docker.io", "iptables", "ca-certificates")
-DOCKERFILE = f"""\
-FROM {debian.NAME}
-RUN apt-get update \\
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \\
-    {" ".join(DEBIAN_PACKAGES)} \\
- && rm -rf /var/lib/apt/lists/*
+DOCKERFILE = (
+    debian.with_packages(DEBIAN_PACKAGES)
+    + """\
 COPY busybox /grader/probe/busybox
 RUN mkdir /grader/probe/bin && for applet in $(/grader/probe/busybox --list); do \\
       [ "$applet" = busybox ] || ln -s ../busybox "/grader/probe/bin/$applet"; \\
@@ -24,6 +21,7 @@ RUN mkdir /grader/probe/bin && for applet in $(/grader/probe/busybox --list); do
 COPY sandbox-entrypoint.sh /usr/local/bin/sandbox-entrypoint
 ENTRYPOINT ["/usr/local/bin/sandbox-entrypoint"]
 """
+)
 
 
 TAG = NAME = content_tag("docker-course/sandbox-engine", DOCKERFILE, {"sandbox-entrypoint.sh": ENTRYPOINT})
