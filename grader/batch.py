@@ -130,8 +130,8 @@ class EngineWatch:
         """A ping on a new connection: one kept open could outlive the engine's socket."""
         try:
             with contextlib.closing(docker.from_env(timeout=PING_TIMEOUT_S)) as client:
-                return bool(client.ping())
-        except (docker.errors.DockerException, OSError):
+                return _answers(client)
+        except ENGINE_GONE:
             return False
 
 
