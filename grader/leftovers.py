@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 
 import docker
@@ -11,6 +12,8 @@ import docker.errors
 from grader import labels
 
 CONFLICT = 409
+REMOVAL_WAIT_S = 60.0
+RETRY_S = 0.2
 
 
 @dataclass(frozen=True)
@@ -34,19 +37,34 @@ def find(client: docker.DockerClient, *, everything: bool = False) -> list[Lefto
     return found
 
 
-def remove(client: docker.DockerClient, leftovers: list[Leftover]) -> None:
-    """Remove containers first (they hold the volumes), then volumes."""
+def remove(client: docker.DockerClient, leftovers: list[Leftover], *, wait_s: float = REMOVAL_WAIT_S) -> None:
+    """Remove containers first (they hold the volumes), then volumes.
+
+    A container whose removal is already under way (another process began it) is
+    waited for, and a volume still in use while its container goes is tried again,
+    `wait_s` at most: both would otherwise outlive the call.
+    """
+    deadline = time.monotonic() + wait_s
     for item in sorted(leftovers, key=lambda leftover: leftover.kind != "container"):
+        _remove_one(client, item, deadline)
+
+
+def _remove_one(client: docker.DockerClient, item: Leftover, deadline: float) -> None:
+    """Remove one container or volume; gone already is fine, busy is tried again until `deadline`."""
+    while True:
         try:
             if item.kind == "container":
                 client.containers.get(item.name).remove(force=True, v=True)
             else:
                 client.volumes.get(item.name).remove(force=True)
+            return
         except docker.errors.NotFound:
-            continue
+            return
         except docker.errors.APIError as failed:
-            if failed.status_code != CONFLICT:  # 409: its removal is already in progress
+            # 409: its removal is under way elsewhere, or (a volume) its container is still going
+            if failed.status_code != CONFLICT or time.monotonic() > deadline:
                 raise
+        time.sleep(RETRY_S)
 
 
 def of_run(client: docker.DockerClient, run_id: str) -> list[Leftover]:

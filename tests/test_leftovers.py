@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import threading
 from collections.abc import Callable, Iterator
 
 import docker
@@ -106,20 +107,51 @@ def test_removing_what_is_already_gone_is_fine(host_engine: docker.DockerClient)
     )
 
 
-def test_a_removal_already_in_progress_is_fine_and_other_errors_are_raised() -> None:
-    class Busy:
-        def __init__(self, status: int) -> None:
-            self.status = status
+def test_a_volume_whose_container_is_still_going_is_removed_once_it_has_gone(
+    host_engine: docker.DockerClient, make: Make
+) -> None:
+    container, volume = make(str(_dead_pid()))
+    remover = threading.Timer(1.0, lambda: host_engine.containers.get(container).remove(force=True))
+    remover.start()  # as a worker's own clean-up, still under way when the batch's begins
+    try:
+        leftovers.remove(host_engine, [Leftover("volume", volume, "r")], wait_s=30)
+    finally:
+        remover.join()
+    with pytest.raises(docker.errors.NotFound):
+        host_engine.volumes.get(volume)
 
-        def get(self, name: str) -> Busy:
-            return self
 
-        def remove(self, **options: object) -> None:
+def test_a_volume_kept_in_use_beyond_the_wait_is_an_error(
+    host_engine: docker.DockerClient, make: Make
+) -> None:
+    _, volume = make(str(_dead_pid()))
+    with pytest.raises(docker.errors.APIError) as refused:
+        leftovers.remove(host_engine, [Leftover("volume", volume, "r")], wait_s=0.5)
+    assert refused.value.status_code == leftovers.CONFLICT
+
+
+class _Busy:
+    """A containers or volumes collection whose removals conflict `times` times, then succeed."""
+
+    def __init__(self, status: int, times: int) -> None:
+        self.status = status
+        self.times = times
+        self.tries = 0
+
+    def get(self, name: str) -> _Busy:
+        return self
+
+    def remove(self, **options: object) -> None:
+        self.tries += 1
+        if self.tries <= self.times:
             response = type("Response", (), {"status_code": self.status, "reason": "x", "url": "u"})()
             raise docker.errors.APIError("busy", response=response)  # type: ignore[arg-type]
 
-    client = type("Client", (), {"containers": Busy(409), "volumes": Busy(409)})()
+
+def test_a_removal_under_way_elsewhere_is_waited_for_and_other_errors_are_raised() -> None:
+    client = type("Client", (), {"containers": _Busy(409, 2), "volumes": _Busy(409, 3)})()
     leftovers.remove(client, [Leftover("container", "c", "r"), Leftover("volume", "v", "r")])  # type: ignore[arg-type]
-    client.containers = Busy(500)
+    assert (client.containers.tries, client.volumes.tries) == (3, 4)
+    client.containers = _Busy(500, 1)
     with pytest.raises(docker.errors.APIError):
         leftovers.remove(client, [Leftover("container", "c", "r")])  # type: ignore[arg-type]

@@ -15,9 +15,11 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import docker
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from grader.commands.notebooks import release
 from tests.course.test_running_notebooks import state
@@ -92,13 +94,37 @@ def test_a_student_runs_the_first_notebook_in_jupyterlab(
         page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
         page.get_by_role("menuitem", name="Run", exact=True).click()
         page.get_by_text("Run All Cells", exact=True).click()
-        page.wait_for_selector("text=/Removed: |Nothing to remove/", timeout=RUN_TIMEOUT_MS)
-        text = page.inner_text(".jp-Notebook")
+        text = _run_to_the_end(page)
         widgets = page.locator(".jupyter-widgets button", has_text="Check").count()
     finally:
         page.close()
     assert "busybox" in text, "the first command ran on the student's engine"
     assert "A named run: 0/3" in text and "Expected:" in text, "check cells show feedback tables"
-    assert "Traceback" not in text and "Error" not in text.replace("ExitCode", "")
+    assert "Error" not in text.replace("ExitCode", ""), _around(text, "Error")
     assert widgets >= 8, "the quiz's questions render as widgets"
     assert state(host_engine) == before
+
+
+def _run_to_the_end(page: Any) -> str:
+    """The notebook's text once the clean-up cell has printed; a failure shows what the page showed.
+
+    Run All stops at a cell that raises, so a traceback ends the wait as well as the clean-up does.
+    """
+    try:
+        page.wait_for_selector("text=/Removed: |Nothing to remove|Traceback/", timeout=RUN_TIMEOUT_MS)
+    except PlaywrightTimeout:
+        text = page.inner_text(".jp-Notebook")
+        running = page.locator(".jp-InputPrompt", has_text="[*]").count()
+        pytest.fail(
+            f"The notebook did not run to its clean-up cell within {RUN_TIMEOUT_MS // 1000} s "
+            f"({running} cells still running or queued). The page ends with:\n{text[-3000:]}"
+        )
+    text = str(page.inner_text(".jp-Notebook"))
+    assert "Traceback" not in text, _around(text, "Traceback")
+    return text
+
+
+def _around(text: str, word: str) -> str:
+    """The part of the page's text around `word`, for a failure message."""
+    at = max(text.find(word), 0)
+    return f"The page shows {word!r}:\n{text[max(at - 1500, 0) : at + 1500]}"
