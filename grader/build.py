@@ -114,6 +114,7 @@ def _stream(
         tag=tag,
         rm=True,
         forcerm=True,
+        nocache=True,  # what RUN steps print is graded; the engine's earlier builds must not hide it
         pull=False,
         network_mode=None if network else "none",
         decode=True,

@@ -205,6 +205,13 @@ def replay(result_json: Path) -> None:
 )
 @click.option("--force", is_flag=True, help="Autograde again submissions already autograded.")
 @click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Notebooks run at once (default: as cores and memory allow).",
+)
+@click.option(
     "--grades",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
@@ -217,12 +224,13 @@ def autograde(
     timeout_s: float,
     force: bool,
     grades: Path | None,
+    jobs: int | None,
 ) -> None:
     """Autograde an nbgrader COURSE folder's submitted notebooks, each run in a sandbox.
 
     Locked and graded cells are restored from source/, each notebook runs in a
-    kernel container inside a sandboxed engine within its time limit, nbgrader
-    scores it, writes feedback/ and exports the grades.
+    kernel container inside a sandboxed engine within its time limit (several
+    side by side), nbgrader scores it, writes feedback/ and exports the grades.
     """
     from grader.commands import autograde as command
 
@@ -234,6 +242,7 @@ def autograde(
             timeout_s=timeout_s,
             force=force,
             grades=grades,
+            jobs=jobs,
         )
     )
 

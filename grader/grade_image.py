@@ -2,15 +2,21 @@
 
 pack the context -> lint -> start a sandbox -> load base images
 -> build -> run the checks -> remove the sandbox
+
+Inside a sandbox already (a notebook's check cell run by `grader autograde`),
+where no second one can start, the build and checks use the engine at hand.
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import docker
 import docker.errors
 
+from grader import sandbox
 from grader.baseimages import sandbox_engine
 from grader.build import BuildResult, build
 from grader.context import ContextRefused, pack
@@ -32,26 +38,43 @@ def grade_image(
         result.checks = run_checks(Target(exercise, BuildResult.refused(str(refused))))
         result.reason = str(refused)
         return
-    with Sandbox(host, sandbox_engine.TAG, run_id=run_id) as sandbox:
-        assert sandbox.client is not None
-        sandbox.load_images(exercise.images)
+    with _engine(host, exercise, run_id) as (client, kill):
         built = build(
-            sandbox.client,
+            client,
             context.tar,
             tag=exercise.tag,
             timeout_s=exercise.limits.build_timeout_s,
             network=exercise.build_network,
-            on_timeout=sandbox.kill,
+            on_timeout=kill,
         )
         result.log = built.log
         result.reason = built.error
-        result.image_id = _image_id(sandbox.client, built)
+        result.image_id = _image_id(client, built)
         if built.timed_out:
             result.status = "timeout"
-        client = None if built.timed_out else sandbox.client
-        result.checks = run_checks(Target(exercise, built, client=client))
+        result.checks = run_checks(Target(exercise, built, client=None if built.timed_out else client))
     if context.skipped:
         result.advice.insert(0, _skipped_words(context.skipped))
+
+
+@contextlib.contextmanager
+def _engine(
+    host: docker.DockerClient, exercise: Exercise, run_id: str
+) -> Iterator[tuple[docker.DockerClient, Callable[[], None]]]:
+    """The engine to build and check on, and how to stop all it runs: a sandbox of its own, or the
+    engine at hand where that is a sandbox already (a notebook `grader autograde` runs), which has
+    the course's base images and is removed with all it holds once the notebook has run."""
+    if sandbox.inside():
+        try:
+            yield host, lambda: None
+        finally:
+            with contextlib.suppress(docker.errors.DockerException):
+                host.images.remove(exercise.tag, force=True)
+        return
+    with Sandbox(host, sandbox_engine.TAG, run_id=run_id) as own:
+        assert own.client is not None
+        own.load_images(exercise.images)
+        yield own.client, own.kill
 
 
 def _image_id(client: docker.DockerClient, built: BuildResult) -> str:

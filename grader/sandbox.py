@@ -29,6 +29,8 @@ SOCKET_DIR = "/run/sandbox"
 SUBMISSION_DIR = "/submission"
 PROBE_SOURCE = "/grader/probe"
 START_TIMEOUT_S = 60
+INSIDE_VARIABLE = "GRADER_INSIDE_SANDBOX"
+"""Set (to 1) where the Docker engine at hand is already a sandbox's: in `grader autograde`'s kernels."""
 
 
 class SandboxError(RuntimeError):
@@ -68,6 +70,7 @@ class Sandbox:
         self._volume: Volume | None = None
         self._socket_dir: Path | None = None
         self.submission_volume: str | None = None
+        self.binds_allowed = False
 
     def __enter__(self) -> Sandbox:
         try:
@@ -109,8 +112,28 @@ class Sandbox:
         )
         if self.submission is not None:
             self._container.put_archive(SUBMISSION_DIR, self.submission)
+            self.binds_allowed = self._refuse_symlinks_in_submission()
         self.client = self._wait_for_engine()
         return self.client
+
+    def _refuse_symlinks_in_submission(self) -> bool:
+        """Remount the submission folder `nosymfollow` where the sandbox's engine sees it; whether that
+        held (Linux 5.10 and later).
+
+        The engine follows symbolic links in a bind mount's source, so a link planted
+        in the folder (`ln -s /run/sandbox x`) would hand a container the engine's own
+        socket, past the guard; on a `nosymfollow` mount the engine cannot follow it.
+        """
+        assert self._container is not None
+        remount = f"mount -o remount,bind,nosymfollow {SUBMISSION_DIR}"
+        command = f"{remount} && grep ' {SUBMISSION_DIR} ' /proc/self/mountinfo"
+        code, output = self._container.exec_run(["sh", "-c", command])
+        return code == 0 and "nosymfollow" in decode(output)
+
+    @property
+    def bind_roots(self) -> tuple[str, ...]:
+        """The folders the guard may let a container bind: the submission's, if links there are inert."""
+        return (SUBMISSION_DIR,) if self.binds_allowed else ()
 
     def _tmpfs(self, size: str) -> Volume:
         """A volume of at most `size` bytes, in memory, carrying the run's labels."""
@@ -200,6 +223,11 @@ class Sandbox:
     def _logs(self) -> str:
         assert self._container is not None
         return last_lines(decode(self._container.logs(tail=20)), 20)
+
+
+def inside() -> bool:
+    """Whether the engine at hand is already a grading run's sandbox, where no other can start."""
+    return os.environ.get(INSIDE_VARIABLE) == "1"
 
 
 def remove_runs(host: docker.DockerClient, run_ids: Collection[str]) -> None:

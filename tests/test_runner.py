@@ -37,7 +37,7 @@ def run(host_engine: docker.DockerClient, tmp_path: Path) -> Iterator[Run]:
         opened.append(sandbox)
         sandbox.start()
         sandbox.load_images(["busybox:latest"])
-        with Guard(sandbox.socket) as guard:
+        with Guard(sandbox.socket, allowed_bind_roots=sandbox.bind_roots) as guard:  # as grade_setup
             return run_script(
                 host_engine, sandbox, guard_socket=guard.socket, script="setup.sh", timeout_s=timeout_s
             )
@@ -95,3 +95,35 @@ def test_a_script_that_never_ends_is_stopped_at_its_time_limit(run: Run) -> None
     assert result.output == "started\n"
     assert result.summary("setup.sh", 3) == "setup.sh did not finish within 3 s and was stopped."
     assert result.duration_s < 15
+
+
+def test_a_folder_of_the_submission_can_be_shared_with_a_container(run: Run) -> None:
+    result = run(
+        "mkdir data && echo hi > data/f\n"
+        'docker run --rm -v "$PWD/data:/d" busybox cat /d/f\n'
+        'docker run --rm --mount "type=bind,source=$PWD/data,target=/d,readonly" busybox cat /d/f\n'
+    )
+    assert (result.exit_code, result.output) == (0, "hi\nhi\n")
+
+
+PLANTED_LINKS = {
+    "a link to the engine's folder": 'ln -s /run/sandbox esc\ndocker run --rm -v "$PWD/esc:/x" busybox ls /x',
+    "a link to / then a path": 'ln -s / root\ndocker run --rm -v "$PWD/root/run/sandbox:/x" busybox ls /x',
+    "a link as a bind volume's device": (
+        "ln -s /run/sandbox esc\n"
+        'docker volume create --opt type=none --opt o=bind --opt "device=$PWD/esc" linked >/dev/null\n'
+        "docker run --rm -v linked:/x busybox ls /x; status=$?\n"
+        "docker volume rm linked >/dev/null; exit $status"
+    ),
+}
+
+
+@pytest.mark.hostile
+@pytest.mark.parametrize("script", PLANTED_LINKS.values(), ids=PLANTED_LINKS)
+def test_a_symbolic_link_planted_in_the_submission_leads_no_bind_to_the_engine(run: Run, script: str) -> None:
+    """The guard allows binds under /submission; the engine cannot follow a link there (nosymfollow)."""
+    result = run(script + "\n")
+    assert result.exit_code != 0, result.output
+    assert "docker.sock" not in result.output
+    assert result.refusals == [], "the guard let it through: the engine itself did not follow the link"
+    assert "Error response from daemon" in result.output, result.output

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import shutil
+import tarfile
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +16,7 @@ from docker.models.containers import Container, ContainerCollection
 
 from grader import labels, leftovers
 from grader.baseimages import sandbox_engine
-from grader.sandbox import Sandbox, SandboxError, SandboxLimits
+from grader.sandbox import SUBMISSION_DIR, Sandbox, SandboxError, SandboxLimits
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -162,6 +164,49 @@ def test_a_sandbox_whose_image_does_not_exist_raises_and_leaves_nothing(
     ):
         pytest.fail("the sandbox started without its image")
     assert not list(Path(tempfile.gettempdir()).glob(f"grader-*-{run_id}-*"))
+
+
+@pytest.mark.usefixtures("leaves_nothing")
+def test_only_a_sandbox_holding_a_submission_lets_binds_of_it_through(
+    host_engine: docker.DockerClient, sandbox: Sandbox
+) -> None:
+    assert sandbox.bind_roots == (), "no submission, nothing to bind"
+    with Sandbox(
+        host_engine, sandbox_engine.TAG, run_id=labels.new_run_id(), limits=SMALL, submission=_empty_tar()
+    ) as holding:
+        assert holding.bind_roots == (SUBMISSION_DIR,)
+        assert holding._container is not None
+        _, mounts = holding._container.exec_run(["grep", f" {SUBMISSION_DIR} ", "/proc/self/mountinfo"])
+        assert b"nosymfollow" in mounts, "links in the submission are not followed where the engine looks"
+
+
+@pytest.mark.hostile
+@pytest.mark.usefixtures("leaves_nothing")
+def test_nosymfollow_is_what_keeps_a_planted_link_from_the_engines_socket(
+    host_engine: docker.DockerClient,
+) -> None:
+    """The same bind through a link fails on the sandbox's mount and, that option taken away, works."""
+    with Sandbox(
+        host_engine, sandbox_engine.TAG, run_id=labels.new_run_id(), limits=SMALL, submission=_empty_tar()
+    ) as holding:
+        assert holding._container is not None and holding.client is not None
+        holding.load_images(["busybox:latest"])
+        holding._container.exec_run(["ln", "-s", "/run/sandbox", f"{SUBMISSION_DIR}/esc"])
+        through_link = {f"{SUBMISSION_DIR}/esc": {"bind": "/x", "mode": "ro"}}
+        with pytest.raises(docker.errors.APIError):
+            holding.client.containers.run("busybox:latest", ["ls", "/x"], volumes=through_link, remove=True)
+
+        holding._container.exec_run(["mount", "-o", "remount,bind,symfollow", SUBMISSION_DIR])
+        listed = holding.client.containers.run(
+            "busybox:latest", ["ls", "/x"], volumes=through_link, remove=True
+        )
+        assert b"docker.sock" in listed, "without nosymfollow the link reaches the engine's socket"
+
+
+def _empty_tar() -> bytes:
+    buffer = io.BytesIO()
+    tarfile.open(fileobj=buffer, mode="w").close()
+    return buffer.getvalue()
 
 
 @pytest.mark.usefixtures("leaves_nothing")

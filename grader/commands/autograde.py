@@ -10,6 +10,7 @@ every grade to a CSV and show it.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 
@@ -20,6 +21,8 @@ from rich.table import Table
 
 from grader import baseimages, engine, gradebook
 from grader.baseimages import notebook_kernel, sandbox_engine
+from grader.batch import default_workers
+from grader.commands.batch import INTERRUPTED
 from grader.commands.images import offline
 from grader.nbgrade import TIMEOUT_S, Course, NbgraderFailed
 from grader.notebook_sandbox import COURSE_IMAGES
@@ -35,8 +38,10 @@ def main(
     timeout_s: float = TIMEOUT_S,
     force: bool = False,
     grades: Path | None = None,
+    jobs: int | None = None,
 ) -> int:
-    """Autograde, give feedback, export; 0 when every step worked, 1 otherwise."""
+    """Autograde (`jobs` submissions at once, by default as many as `grader batch` grades), give
+    feedback, export; 0 when every step worked, 1 otherwise."""
     console = Console()
     folder = Course(course)
     try:
@@ -44,10 +49,17 @@ def main(
     except (baseimages.PrepareFailed, engine.EngineUnavailable, docker.errors.DockerException) as error:
         console.print(f"[red]{escape(str(error))}[/]")
         return 1
-    failures = sum(
-        _assignment(folder, name, students, timeout_s, force, console)
-        for name in assignments or folder.assignments()
-    )
+    try:
+        failures = sum(
+            _assignment(folder, name, students, timeout_s, force, jobs or default_workers(), console)
+            for name in assignments or folder.assignments()
+        )
+    except KeyboardInterrupt:
+        console.print(
+            "[yellow]Stopped.[/] The submissions autograded so far are kept; run the same command "
+            "again to autograde the rest (those already done are skipped unless --force)."
+        )
+        return INTERRUPTED
     try:
         rows = folder.export(grades or course / GRADES)
     except NbgraderFailed as error:
@@ -68,26 +80,46 @@ def _prepare_images(console: Console) -> None:
 
 
 def _assignment(
-    folder: Course, name: str, students: Sequence[str], timeout_s: float, force: bool, console: Console
+    folder: Course,
+    name: str,
+    students: Sequence[str],
+    timeout_s: float,
+    force: bool,
+    jobs: int,
+    console: Console,
 ) -> int:
-    """Autograde one assignment's submissions and write their feedback; how many steps failed."""
-    failures = 0
-    steps: list[tuple[str, Callable[[], None]]] = [(f"{name}: gradebook", lambda: folder.generate(name))]
-    steps += [
-        (f"{name}: {student}", partial(folder.autograde, name, student, timeout_s=timeout_s, force=force))
-        for student in students or folder.students(name)
-    ]
-    steps.append((f"{name}: feedback", lambda: folder.feedback(name)))
-    for what, step in steps:
-        with console.status(f"{what}..."):
-            try:
-                step()
-            except NbgraderFailed as error:
-                failures += 1
-                console.print(f"{escape(what)}: [red]failed[/]\n{escape(str(error))}")
-                continue
-        console.print(f"{escape(what)}: done")
-    return failures
+    """Autograde one assignment's submissions, `jobs` at once, and write their feedback; how many
+    steps failed."""
+    with console.status(f"{name}: recording the source in the gradebook..."):
+        failures = _attempt(f"{name}: gradebook", partial(folder.generate, name), console)
+    who = list(students or folder.students(name))
+
+    def grade(student: str) -> int:
+        step = partial(folder.autograde, name, student, timeout_s=timeout_s, force=force)
+        return _attempt(f"{name}: {student}", step, console)
+
+    with console.status(f"{name}: autograding {len(who)} submissions, {jobs} at a time..."):
+        pool = ThreadPoolExecutor(max_workers=jobs)
+        try:
+            failures += sum(pool.map(grade, who))
+        except BaseException:
+            folder.children.stop()  # the nbgrader processes remove their sandboxes
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+    with console.status(f"{name}: feedback..."):
+        return failures + _attempt(f"{name}: feedback", partial(folder.feedback, name), console)
+
+
+def _attempt(what: str, step: Callable[[], None], console: Console) -> int:
+    """Do one nbgrader step and say how it went; 1 if it failed, else 0."""
+    try:
+        step()
+    except NbgraderFailed as error:
+        console.print(f"{escape(what)}: [red]failed[/]\n{escape(str(error))}")
+        return 1
+    console.print(f"{escape(what)}: done")
+    return 0
 
 
 def _table(rows: list[dict[str, str]]) -> Table:

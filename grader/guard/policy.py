@@ -13,6 +13,11 @@ the 20.10 CLI's default, is used instead). `/session` is allowed: alone it
 only serves builds, and the 20.10 CLI opens it alongside a BuildKit build,
 so refusing it would race the build's clearer refusal.
 
+One folder of the sandbox engine's own is always shared, read-only: the
+grader's probe toolkit (PROBE_SOURCE, a static busybox that is part of the
+sandbox image), which the checks of a Dockerfile built inside an autograded
+notebook's sandbox mount into the containers they inspect.
+
 JSON keys are matched the way the engine's Go decoder matches them (case
 folded), and a key given several times is refused if any of its values is.
 """
@@ -25,6 +30,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
+
+from grader.sandbox import PROBE_SOURCE
 
 MIN_API_VERSION = (1, 24)
 """Older API versions accept a HostConfig when starting a container; no current CLI uses them."""
@@ -202,8 +209,9 @@ def _container_refusal(document: dict[str, list[Any]], roots: tuple[str, ...]) -
                 return f"Refused: {why}"
         for binds in _values(host_config, "Binds"):
             for bind in binds if isinstance(binds, list) else []:
-                source = str(bind).split(":", 1)[0]
-                found = source.startswith("/") and _bind_refusal(source, f"-v {bind}", roots)
+                source, _, rest = str(bind).partition(":")
+                read_only = "ro" in rest.partition(":")[2].split(",")
+                found = source.startswith("/") and _bind_refusal(source, f"-v {bind}", roots, read_only)
                 if found:
                     return found
         for mounts in _values(host_config, "Mounts"):
@@ -218,8 +226,10 @@ def _mount_refusal(mount: Any, roots: tuple[str, ...]) -> str | None:
     """A `--mount`: a bind checked like `-v`, a volume's driver options like `docker volume create`."""
     kinds = {str(kind).casefold() for kind in _values(mount, "Type")}
     if "bind" in kinds:
+        flags = _values(mount, "ReadOnly")
+        read_only = bool(flags) and all(_truthy(flag) for flag in flags)
         for source in _values(mount, "Source"):
-            found = _bind_refusal(str(source), f"--mount type=bind,source={source}", roots)
+            found = _bind_refusal(str(source), f"--mount type=bind,source={source}", roots, read_only)
             if found:
                 return found
     for options in _objects(mount, "VolumeOptions"):
@@ -255,12 +265,15 @@ def _volume_refusal(
     return None
 
 
-def _bind_refusal(source: str, typed: str, roots: tuple[str, ...]) -> str | None:
-    """A folder of the machine shared with a container: only inside the roots, never an engine's socket."""
+def _bind_refusal(source: str, typed: str, roots: tuple[str, ...], read_only: bool = False) -> str | None:
+    """A folder of the machine shared with a container: only inside the roots (or, read-only, the
+    probe's), never an engine's socket."""
     path = _clean(source)
     if posixpath.basename(path).endswith(_ENGINE_SOCKETS):
         return f"Refused: `{typed}` hands the container the Docker engine itself, and with it the machine."
     if any(_within(path, _clean(root)) for root in roots):
+        return None
+    if read_only and _within(path, PROBE_SOURCE):
         return None
     allowed = f"only folders inside {', '.join(roots)} may be" if roots else "no folder of the machine may be"
     return (

@@ -178,6 +178,45 @@ def test_only_a_root_set_by_the_grader_allows_binds() -> None:
     assert refusal("POST", CREATE, {}, body, allowed_bind_roots=("/",)) is None
 
 
+PROBE_BINDS = {
+    "docker run -v /grader/probe:/probe:ro busybox": (run(Binds=["/grader/probe:/probe:ro"]), None),
+    "docker run -v /grader/probe:/probe:ro,z busybox": (run(Binds=["/grader/probe:/probe:ro,z"]), None),
+    "docker run --mount type=bind,source=/grader/probe,target=/p,readonly busybox": (
+        run(Mounts=[{"Type": "bind", "Source": "/grader/probe", "Target": "/p", "ReadOnly": True}]),
+        None,
+    ),
+    "docker run -v /grader/probe:/probe busybox": (run(Binds=["/grader/probe:/probe"]), "/grader/probe"),
+    "docker run -v /grader/probe:/probe:rw busybox": (
+        run(Binds=["/grader/probe:/probe:rw"]),
+        "/grader/probe",
+    ),
+    "docker run -v /grader/probe/../..:/x:ro busybox": (
+        run(Binds=["/grader/probe/../..:/x:ro"]),
+        "machine's /",
+    ),
+    "docker run -v /grader:/x:ro busybox": (run(Binds=["/grader:/x:ro"]), "machine's /grader"),
+    "docker run --mount type=bind,source=/grader/probe,target=/p busybox": (
+        run(Mounts=[{"Type": "bind", "Source": "/grader/probe", "Target": "/p"}]),
+        "/grader/probe",
+    ),
+    "API: ReadOnly given twice, once false": (
+        b'{"HostConfig": {"Mounts": [{"Type": "bind", "Source": "/grader/probe", "Target": "/p", '
+        b'"ReadOnly": true, "readonly": false}]}}',
+        "/grader/probe",
+    ),
+}
+
+
+@pytest.mark.parametrize(("body", "named"), PROBE_BINDS.values(), ids=PROBE_BINDS.keys())
+def test_the_probe_toolkit_may_be_shared_read_only_and_only_so(body: bytes, named: str | None) -> None:
+    """The checks of a Dockerfile built inside an autograded notebook's sandbox mount the probe."""
+    message = refusal("POST", CREATE, {}, body, allowed_bind_roots=())
+    if named is None:
+        assert message is None
+    else:
+        assert message is not None and named in message
+
+
 def test_docker_exec_privileged_is_refused_and_a_plain_exec_allowed() -> None:
     exec_create = "/v1.41/containers/web/exec"
     assert "`docker exec --privileged`" in (
