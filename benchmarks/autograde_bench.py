@@ -7,6 +7,8 @@ nothing is skipped as already autograded.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import shutil
 import tempfile
 import time
@@ -45,7 +47,8 @@ def autograde_class(size: int, jobs: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="bench-autograde-") as temporary:
         course = make_course(Path(temporary), size)
         started = time.perf_counter()
-        status = autograde.main(course=course, timeout_s=TIMEOUT_S, jobs=jobs)
+        with contextlib.redirect_stdout(io.StringIO()):  # autograde's own progress and tables
+            status = autograde.main(course=course, timeout_s=TIMEOUT_S, jobs=jobs)
         wall = time.perf_counter() - started
     if status != 0:
         raise RuntimeError(f"autograde failed (exit {status}) with {jobs} jobs")
