@@ -166,4 +166,5 @@ def engine_facts(client: docker.DockerClient) -> dict[str, Any]:
         "storage_driver": info.get("Driver"),
         "root_dir": info.get("DockerRootDir"),
         "operating_system": info.get("OperatingSystem"),
+        "kernel_version": info.get("KernelVersion"),
     }

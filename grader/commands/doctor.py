@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sys
 from dataclasses import asdict, dataclass
@@ -21,6 +22,7 @@ from grader.baseimages import notebook_kernel, sandbox_engine
 MIN_FREE_GB = 5.0
 GOOD_STORAGE_DRIVERS = {"overlay2", "btrfs", "zfs", "fuse-overlayfs"}
 PREPARE = "Run `grader images prepare`."
+NOSYMFOLLOW_SINCE = (5, 10)
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ def run_checks() -> tuple[list[Check], dict[str, Any] | None]:
         Check("Docker engine", True, f"{facts['version']} (API {facts['api_version']})"),
         Check("cgroups", True, f"v{facts['cgroup_version']} ({facts['cgroup_driver']})"),
         _storage_driver(facts["storage_driver"]),
+        submission_binds(facts["kernel_version"] or ""),
         *_image_checks(client),
         *_host_checks(facts["root_dir"]),
     ]
@@ -72,6 +75,21 @@ def _storage_driver(driver: str) -> Check:
         driver in GOOD_STORAGE_DRIVERS,
         driver,
         "Builds will be slow: configure overlay2 in /etc/docker/daemon.json and restart dockerd.",
+        required=False,
+    )
+
+
+def submission_binds(kernel: str) -> Check:
+    """Whether graded scripts and autograded notebooks may bind their own folders: only where the
+    sandbox can mount the submission `nosymfollow` (Linux 5.10 and later)."""
+    found = re.match(r"(\d+)\.(\d+)", kernel)
+    ok = found is not None and (int(found[1]), int(found[2])) >= NOSYMFOLLOW_SINCE
+    return Check(
+        "binds of submission folders",
+        ok,
+        f"allowed (Linux {kernel})" if ok else f"refused (Linux {kernel or 'unknown'}: no nosymfollow)",
+        'Graded scripts and autograded notebooks cannot use -v "$PWD/dir:/path" before Linux 5.10; '
+        "on a newer kernel they can.",
         required=False,
     )
 

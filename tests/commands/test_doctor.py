@@ -70,3 +70,13 @@ def test_warnings_do_not_fail_the_report(
 def test_hadolint_is_looked_for_beside_our_python_first() -> None:
     path = doctor.hadolint_path()
     assert path is not None and path.name == "hadolint"
+
+
+@pytest.mark.parametrize(
+    ("kernel", "allowed"),
+    [("6.1.0-18-amd64", True), ("5.10.0-28-amd64", True), ("5.4.0-150-generic", False), ("", False)],
+)
+def test_binds_of_submission_folders_need_a_kernel_with_nosymfollow(kernel: str, allowed: bool) -> None:
+    check = doctor.submission_binds(kernel)
+    assert (check.ok, check.required) == (allowed, False)
+    assert check.detail.startswith("allowed" if allowed else "refused")
