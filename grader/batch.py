@@ -24,6 +24,7 @@ from grader.result import Result
 
 SANDBOX_MEMORY_GB = 3
 STOP_TIMEOUT_S = 10
+SETTLE_S = 1.0  # for the engine to finish what stopped workers asked for
 ENGINE_WAIT_S = 300  # how long a batch waits for an engine that stopped answering
 ENGINE_POLL_S = 1.0
 ENGINE_RETRIES = 3  # outages one submission may meet before the batch gives up
@@ -336,6 +337,11 @@ def _remove_runs(jobs: Iterable[Job]) -> None:
 
 
 def _remove_runs_if_possible(jobs: Iterable[Job]) -> None:
-    """The same, on the way out: an engine that is gone keeps them for `grader gc`."""
+    """The same, on the way out, twice: a worker stopped in the middle of a request may leave the
+    engine finishing it (a sandbox's volume being created) after the first pass has looked. An engine
+    that is gone keeps them for `grader gc`."""
+    jobs = list(jobs)
     with contextlib.suppress(*ENGINE_GONE):
+        _remove_runs(jobs)
+        time.sleep(SETTLE_S)
         _remove_runs(jobs)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -280,3 +281,24 @@ def test_the_watch_finds_an_engine_that_does_not_answer(
     watch = batch.EngineWatch()
     assert (watch.check(), watch.up, watch.outages) == (False, False, 1)
     assert (watch.check(), watch.outages) == (False, 1), "one outage, however long"
+
+
+def _interrupted(job: batch.Job) -> Result:
+    raise KeyboardInterrupt
+
+
+def test_a_stopped_batch_removes_its_runs_twice_for_requests_the_engine_was_still_finishing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    jobs = [batch.Job(name, HELLO, tmp_path / name, labels.new_run_id()) for name in ("ana", "ben")]
+    removed: list[tuple[float, set[str]]] = []
+    monkeypatch.setattr(
+        batch, "_remove_runs", lambda jobs: removed.append((time.monotonic(), {job.run_id for job in jobs}))
+    )
+    monkeypatch.setattr(batch, "SETTLE_S", 0.2)
+
+    with pytest.raises(KeyboardInterrupt):
+        batch.grade_all(jobs, workers=1, on_result=lambda job, result: None, grade=_interrupted)
+
+    assert [runs for _, runs in removed] == [{job.run_id for job in jobs}] * 2
+    assert removed[1][0] - removed[0][0] >= 0.2, "the second pass waits for the engine to settle"
