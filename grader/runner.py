@@ -18,9 +18,8 @@ from typing import Any
 import docker
 
 from grader import containers, labels
-from grader.sandbox import SUBMISSION_DIR, Sandbox
+from grader.sandbox import GUARD_DIR, SUBMISSION_DIR, Sandbox
 
-GUARD_DIR = "/run/guard"
 RUNNER_MEMORY = "384m"  # the script's processes and what it writes to /submission together
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/grader/probe/bin"
 

@@ -29,6 +29,7 @@ SOCKET_DIR = "/run/sandbox"
 SUBMISSION_DIR = "/submission"
 PROBE_SOURCE = "/grader/probe"
 START_TIMEOUT_S = 60
+GUARD_DIR = "/run/guard"  # where containers working on a sandbox's engine find the guard's socket
 INSIDE_VARIABLE = "GRADER_INSIDE_SANDBOX"
 """Set (to 1) where the Docker engine at hand is already a sandbox's: in `grader autograde`'s kernels."""
 
@@ -226,8 +227,11 @@ class Sandbox:
 
 
 def inside() -> bool:
-    """Whether the engine at hand is already a grading run's sandbox, where no other can start."""
-    return os.environ.get(INSIDE_VARIABLE) == "1"
+    """Whether the engine at hand is already a grading run's sandbox, where no other can start: the
+    variable says so and the engine is reached through a guard's socket, as in `grader autograde`'s
+    kernels (the variable alone, set by mistake on a grading host, must not skip the sandbox)."""
+    through_guard = os.environ.get("DOCKER_HOST", "").startswith(f"unix://{GUARD_DIR}/")
+    return os.environ.get(INSIDE_VARIABLE) == "1" and through_guard
 
 
 def remove_runs(host: docker.DockerClient, run_ids: Collection[str]) -> None:

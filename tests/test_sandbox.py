@@ -15,8 +15,9 @@ import pytest
 from docker.models.containers import Container, ContainerCollection
 
 from grader import labels, leftovers
+from grader import sandbox as sandbox_module
 from grader.baseimages import sandbox_engine
-from grader.sandbox import SUBMISSION_DIR, Sandbox, SandboxError, SandboxLimits
+from grader.sandbox import INSIDE_VARIABLE, SUBMISSION_DIR, Sandbox, SandboxError, SandboxLimits
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -238,3 +239,20 @@ def test_an_interrupt_while_the_sandbox_container_starts_leaves_nothing(
         leftovers.remove(host_engine, leftovers.of_run(host_engine, run_id))
         for folder in Path(tempfile.gettempdir()).glob(f"grader-*-{run_id}-*"):
             shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.mark.parametrize(
+    ("variable", "docker_host", "inside"),
+    [
+        ("1", "unix:///run/guard/guard.sock", True),
+        ("1", "unix:///var/run/docker.sock", False),  # set by mistake on a grading host
+        ("1", "", False),
+        ("", "unix:///run/guard/guard.sock", False),
+    ],
+)
+def test_only_a_kernel_behind_a_guard_counts_as_inside_a_sandbox(
+    monkeypatch: pytest.MonkeyPatch, variable: str, docker_host: str, inside: bool
+) -> None:
+    monkeypatch.setenv(INSIDE_VARIABLE, variable)
+    monkeypatch.setenv("DOCKER_HOST", docker_host)
+    assert sandbox_module.inside() is inside
