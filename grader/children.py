@@ -3,18 +3,30 @@
 Each child starts in a session of its own, so a terminal's Ctrl-C reaches the
 grader alone; the grader then asks every child to stop once, as Ctrl-C would
 (SIGINT: a Python child unwinds and removes its sandbox), and kills those that
-linger. A second Ctrl-C in a child could cut its clean-up short.
+linger. A second Ctrl-C in a child could cut its clean-up short. A child
+inherits an ignored SIGINT (a grader started in the background of a script
+has one), so Python children are started with `python_module`, which restores it.
 """
 
 from __future__ import annotations
 
 import signal
 import subprocess
+import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
 
 STOP_TIMEOUT_S = 60  # for an interrupted child to clean up
+_CTRL_C_RESTORED = (
+    "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "sys.argv = sys.argv[1:]; runpy.run_module(sys.argv[0], run_name='__main__', alter_sys=True)"
+)
+
+
+def python_module(module: str, *args: str) -> list[str]:
+    """The command `python -m MODULE ARGS`, with Ctrl-C (SIGINT) restored should it be ignored."""
+    return [sys.executable, "-c", _CTRL_C_RESTORED, module, *args]
 
 
 class Children:

@@ -25,7 +25,7 @@ from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Float, List, Unicode
 
 from grader import engine, notebook_sandbox
-from grader.children import Children
+from grader.children import Children, python_module
 
 TIMEOUT_S = 600.0  # one notebook, all its cells
 
@@ -84,9 +84,7 @@ class Course:
     def run(self, *args: str) -> str:
         """Run `nbgrader ARGS` in the course folder; its log, or NbgraderFailed. Several may run at
         once, from threads; `children.stop()` interrupts them all (their sandboxes are removed)."""
-        status, log = self.children.run(
-            [sys.executable, "-m", "nbgrader", *args], cwd=self.root, env=_environment()
-        )
+        status, log = self.children.run(python_module("nbgrader", *args), cwd=self.root, env=_environment())
         if status != 0:
             raise NbgraderFailed(f"nbgrader {args[0]} {args[1:2]} failed:\n{log[-3000:]}")
         return log

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -135,3 +136,9 @@ def browser() -> Iterator[object]:
         )
         yield chromium
         chromium.close()
+
+
+def restore_ctrl_c() -> None:
+    """A `preexec_fn`: the child gets Ctrl-C as a terminal gives it, whatever this test run inherited
+    (a test run started as a background job of a script has SIGINT ignored, and so would its children)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

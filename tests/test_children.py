@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import threading
 import time
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.children import Children
+from grader.children import Children, python_module
 
 CLEANS_UP = """
 import pathlib, sys, time
@@ -29,11 +30,14 @@ time.sleep(60)
 
 
 def _in_thread(children: Children, script: str, folder: Path) -> tuple[threading.Thread, list[BaseException]]:
+    """Run `script` as a Python module (as nbgrader is run) in a thread; what the thread raised."""
+    (folder / "child_script.py").write_text(script)
     raised: list[BaseException] = []
 
     def run() -> None:
         try:
-            children.run([sys.executable, "-c", script, str(folder)], cwd=folder, env=dict(os.environ))
+            command = python_module("child_script", str(folder))
+            children.run(command, cwd=folder, env={**os.environ, "PYTHONPATH": str(folder)})
         except BaseException as error:
             raised.append(error)
 
@@ -57,15 +61,23 @@ def test_a_child_runs_to_its_end_with_its_status_and_log(tmp_path: Path) -> None
     )
 
 
-def test_stop_interrupts_every_running_child_once_and_lets_it_clean_up(tmp_path: Path) -> None:
+@pytest.mark.parametrize("inherited", [signal.SIG_DFL, signal.SIG_IGN], ids=["ctrl-c", "ctrl-c-ignored"])
+def test_stop_interrupts_every_running_child_once_and_lets_it_clean_up(
+    tmp_path: Path, inherited: signal.Handlers
+) -> None:
+    """Even where the grader was started with Ctrl-C ignored (a background job of a script)."""
     children = Children()
     folders = [tmp_path / "a", tmp_path / "b"]
-    runs = []
-    for folder in folders:
-        folder.mkdir()
-        runs.append(_in_thread(children, CLEANS_UP, folder))
-    for folder in folders:
-        _wait_for(folder / "started")
+    previous = signal.signal(signal.SIGINT, inherited)
+    try:
+        runs = []
+        for folder in folders:
+            folder.mkdir()
+            runs.append(_in_thread(children, CLEANS_UP, folder))
+        for folder in folders:
+            _wait_for(folder / "started")
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
     started = time.monotonic()
     children.stop()

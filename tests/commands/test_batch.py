@@ -24,6 +24,7 @@ from grader import leftovers, store
 from grader.cli import main as cli
 from grader.commands import batch
 from grader.exercise import ROOT_VARIABLE
+from tests.conftest import restore_ctrl_c
 
 FIXTURE_EXERCISES = Path(__file__).parent.parent / "fixtures" / "exercises"
 RIGHT = 'FROM busybox\nCMD ["echo", "ok"]\n'
@@ -191,7 +192,12 @@ def test_a_stopped_batch_keeps_what_it_finished_and_the_rerun_does_the_rest(
     orphans_before = set(leftovers.find(host_engine))
 
     running = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+        preexec_fn=restore_ctrl_c,
     )
     deadline = time.monotonic() + 120
     while not _mtimes(out) and running.poll() is None and time.monotonic() < deadline:

@@ -19,6 +19,7 @@ import pytest
 
 from grader import labels
 from grader.exercise import SOLUTIONS
+from tests.conftest import restore_ctrl_c
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -109,6 +110,7 @@ def grading(endless: Path, host_engine: docker.DockerClient) -> Iterator[subproc
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        preexec_fn=restore_ctrl_c,
     )
     try:
         yield process
