@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -172,6 +173,26 @@ def test_what_the_course_needs_is_allowed(body: bytes) -> None:
     assert ask("POST", CREATE, body) is None
 
 
+OLD_CGROUPNS = "`--cgroupns host`"
+
+
+@pytest.mark.parametrize("version", ["v1.24", "v1.40", "v1.40.9"])
+def test_an_old_api_create_must_ask_for_a_private_cgroup_namespace(version: str) -> None:
+    """Before API 1.41 the engine gives a container the machine's cgroup namespace unless told
+    otherwise (on cgroup v1 hosts): an old client must say `--cgroupns private`."""
+    path = f"/{version}/containers/create"
+    assert OLD_CGROUPNS in (ask("POST", path, run()) or "")
+    assert OLD_CGROUPNS in (ask("POST", path, json.dumps({"Image": "busybox", "HostConfig": {}})) or "")
+    assert ask("POST", path, run(CgroupnsMode="private")) is None
+
+
+@pytest.mark.parametrize(
+    "path", ["/v1.41/containers/create", "/containers/create", "/v1.41.0/containers/create"]
+)
+def test_an_api_1_41_create_leaves_the_cgroup_namespace_to_the_engine(path: str) -> None:
+    assert ask("POST", path, run()) is None
+
+
 def test_only_a_root_set_by_the_grader_allows_binds() -> None:
     body = run(Binds=["/submission/data:/data"])
     assert refusal("POST", CREATE, {}, body, allowed_bind_roots=()) is not None
@@ -199,6 +220,19 @@ PROBE_BINDS = {
         run(Mounts=[{"Type": "bind", "Source": "/grader/probe", "Target": "/p"}]),
         "/grader/probe",
     ),
+    # the engine makes a missing source folder, here in the sandbox's own files (the checks' toolkit)
+    "docker run -v /grader/probe/made:/x:ro busybox": (
+        run(Binds=["/grader/probe/made:/x:ro"]),
+        "machine's /grader/probe/made",
+    ),
+    "docker run -v /grader/probe/bin/made:/x:ro busybox": (
+        run(Binds=["/grader/probe/bin/made:/x:ro"]),
+        "machine's /grader/probe/bin/made",
+    ),
+    "docker run --mount type=bind,source=/grader/probe/bin,target=/p,readonly busybox": (
+        run(Mounts=[{"Type": "bind", "Source": "/grader/probe/bin", "Target": "/p", "ReadOnly": True}]),
+        "/grader/probe/bin",
+    ),
     "API: ReadOnly given twice, once false": (
         b'{"HostConfig": {"Mounts": [{"Type": "bind", "Source": "/grader/probe", "Target": "/p", '
         b'"ReadOnly": true, "readonly": false}]}}',
@@ -225,6 +259,22 @@ def test_docker_exec_privileged_is_refused_and_a_plain_exec_allowed() -> None:
     assert ask("POST", exec_create, '{"Privileged": false, "Cmd": ["sh"]}') is None
 
 
+def test_an_exec_as_the_python_sdk_sends_it_is_allowed() -> None:
+    """docker-py's `exec_run` (the notebook kernels' SDK) names the container in the body too."""
+    body = {
+        "Container": "web",
+        "User": "",
+        "Privileged": False,
+        "Tty": False,
+        "AttachStdin": False,
+        "AttachStdout": True,
+        "AttachStderr": True,
+        "Cmd": ["echo", "hi"],
+        "Env": None,
+    }
+    assert ask("POST", "/v1.41/containers/web/exec", json.dumps(body)) is None
+
+
 REFUSED_VOLUMES = {
     "docker volume create --opt type=none --opt o=bind --opt device=/etc v": (
         {"Driver": "local", "DriverOpts": bind_volume("/etc")},
@@ -247,6 +297,24 @@ REFUSED_VOLUMES = {
         "`--opt type=`",
     ),
     "docker volume create --driver rexray/ebs v": ({"Driver": "rexray/ebs"}, "`--driver rexray/ebs`"),
+    # the engine splits `o` on commas and matches each flag exactly: " bind" is no bind to it, and is
+    # handed to the file system, which debugfs and bpf ignore: the machine's kernel files, mounted
+    "API: o=' bind' (a debugfs volume, not a bind, to the engine)": (
+        {"DriverOpts": {"type": "debugfs", "o": " bind", "device": "/submission"}},
+        "`--opt type=debugfs`",
+    ),
+    "API: o='bind ' (a bpf volume)": (
+        {"DriverOpts": {"type": "bpf", "o": "bind ", "device": "/submission"}},
+        "`--opt type=bpf`",
+    ),
+    "API: o='ro,\\tbind'": (
+        {"DriverOpts": {"type": "debugfs", "o": "ro,\tbind", "device": "/submission"}},
+        "`--opt type=debugfs`",
+    ),
+    "docker volume create --opt type=debugfs --opt o=bind --opt device=/submission/d v": (
+        {"DriverOpts": {"type": "debugfs", "o": "bind", "device": "/submission/d"}},
+        "`--opt type=debugfs`",
+    ),
 }
 
 
@@ -263,6 +331,9 @@ ALLOWED_VOLUMES = {
     },
     "docker volume create --opt type=none --opt o=bind --opt device=/submission/data d": {
         "DriverOpts": bind_volume("/submission/data")
+    },
+    "docker volume create --opt o=bind,ro --opt device=/submission/data d": {
+        "DriverOpts": {"o": "bind,ro", "device": "/submission/data"}
     },
 }
 
@@ -362,4 +433,493 @@ def test_the_rest_of_the_api_is_allowed(method: str, path: str, query: dict[str,
     ],
 )
 def test_only_small_json_configurations_are_read_whole(method: str, path: str, needed: bool) -> None:
+    assert policy.needs_body(method, path) is needed
+
+
+# The allowlist: what the docker CLIs send, captured (tests/guard/fixtures/cli-*.json), and odd shapes.
+
+FIXTURES = Path(__file__).parent / "fixtures"
+CAPTURED = [
+    pytest.param(record, id=f"{name} {record['method']} {record['path']} ({record['command'][:60]})")
+    for name in ("cli-20.10", "cli-28.2", "compose-1.29")
+    for record in json.loads((FIXTURES / f"{name}.json").read_text())
+]
+"""Every request of ordinary course commands, recorded through a guard in front of a sandbox: the 20.10
+CLI of the runner, the host's 28.2 CLI, and notebook 11's docker-compose 1.29 (docker-py) in a kernel."""
+
+
+@pytest.mark.parametrize("record", CAPTURED)
+def test_everything_the_docker_clis_send_for_course_commands_is_allowed(record: dict[str, Any]) -> None:
+    body = b"" if record["body"] is None else json.dumps(record["body"]).encode()
+    message = refusal(record["method"], record["path"], record["query"], body, allowed_bind_roots=("/tmp",))
+    assert message is None
+
+
+def create(**document: Any) -> str:
+    return json.dumps(document)
+
+
+ODD_CREATES = {
+    "top level, HostConfig missing": ('{"Image": "busybox", "Privileged": true}', "`Privileged`"),
+    "top level, HostConfig null": ('{"Privileged": true, "HostConfig": null}', "`Privileged`"),
+    "top level beside a harmless HostConfig": (
+        create(Image="busybox", Binds=["/:/host"], HostConfig={}),
+        "`Binds` is a `HostConfig` field sent outside",
+    ),
+    "top level, lowercase": ('{"privileged": true, "HostConfig": {}}', "`privileged`"),
+    "top level, Cpuset (deprecated)": ('{"Cpuset": "0", "HostConfig": {}}', "`Cpuset`"),
+    "top level, a resource": ('{"Memory": 1, "HostConfig": {}}', "`Memory`"),
+    "HostConfig missing": ('{"Image": "busybox"}', "no `HostConfig`"),
+    "HostConfig null": (
+        '{"Image": "busybox", "HostConfig": null}',
+        "`HostConfig` must be an object, not null",
+    ),
+    "HostConfig a list": ('{"HostConfig": []}', "`HostConfig` must be an object"),
+    "HostConfig given twice": ('{"HostConfig": {}, "hostconfig": {}}', "`HostConfig` is given twice"),
+    "a harmless key given twice": ('{"Image": "a", "IMAGE": "b", "HostConfig": {}}', "given twice"),
+    "Privileged false given twice": (
+        '{"HostConfig": {"Privileged": false, "privileged": false}}',
+        "`HostConfig.Privileged` is given twice",
+    ),
+    "PRIVILEGED": ('{"HostConfig": {"PRIVILEGED": true}}', "`--privileged`"),
+    "Privileged as text": ('{"HostConfig": {"Privileged": "true"}}', "`--privileged`"),
+    "Privileged as 1": ('{"HostConfig": {"Privileged": 1}}', "`--privileged`"),
+    "unknown HostConfig field": ('{"HostConfig": {"Foo": 1}}', "`HostConfig.Foo` is not something"),
+    "unknown top-level field": ('{"Foo": 1, "HostConfig": {}}', "`Foo` is not something the course needs"),
+    "Privileged inside NetworkingConfig": (
+        '{"HostConfig": {}, "NetworkingConfig": {"Privileged": true}}',
+        "`NetworkingConfig.Privileged` is not",
+    ),
+    "Privileged inside a Mount": (
+        '{"HostConfig": {"Mounts": [{"Type": "volume", "Target": "/x", "Privileged": true}]}}',
+        "`HostConfig.Mounts[0].Privileged` is not",
+    ),
+    "Binds inside Healthcheck": (
+        '{"Healthcheck": {"Binds": ["/:/h"]}, "HostConfig": {}}',
+        "`Healthcheck.Binds` is not",
+    ),
+    "HostConfig inside HostConfig": (
+        '{"HostConfig": {"HostConfig": {"Privileged": true}}}',
+        "`HostConfig.HostConfig` is not",
+    ),
+    "Memory as text": ('{"HostConfig": {"Memory": "1g"}}', "`HostConfig.Memory` must be a whole number"),
+    "Memory as a fraction": ('{"HostConfig": {"Memory": 1.5}}', "must be a whole number"),
+    "Binds as text": ('{"HostConfig": {"Binds": "/:/h"}}', "`HostConfig.Binds` must be a list"),
+    "Mounts as an object": ('{"HostConfig": {"Mounts": {"Type": "bind"}}}', "must be a list"),
+    "Env as text": ('{"Env": "A=1", "HostConfig": {}}', "`Env` must be a list"),
+    "LogConfig null": ('{"HostConfig": {"LogConfig": null}}', "`HostConfig.LogConfig` must be an object"),
+    "RestartPolicy null": ('{"HostConfig": {"RestartPolicy": null}}', "must be an object, not null"),
+    "a label given twice": ('{"Labels": {"a": "1", "a": "2"}, "HostConfig": {}}', "given twice"),
+    "NaN": ('{"HostConfig": {"Memory": NaN}}', "not valid JSON"),
+    "a list, not an object": ("[]", "must be an object"),
+}
+
+
+@pytest.mark.parametrize(("body", "named"), ODD_CREATES.values(), ids=ODD_CREATES.keys())
+def test_a_container_configuration_in_odd_shapes_is_refused_naming_the_field(body: str, named: str) -> None:
+    message = ask("POST", CREATE, body)
+    assert message is not None and message.startswith("Refused: ")
+    assert named in message
+
+
+MORE_REFUSED_RUNS = {
+    "docker run --cgroupns host busybox": (run(CgroupnsMode="host"), "`--cgroupns host`"),
+    "docker run --ipc HOST busybox": (run(IpcMode="HOST"), "`--ipc host`"),
+    "docker run --uts HOST busybox": (run(UTSMode="HOST"), "`--uts host`"),
+    "docker run --cgroup host (API: Cgroup)": (run(Cgroup="host"), "`--cgroup`"),
+    "docker run --network HOST busybox": (run(NetworkMode="HOST"), "`--network host`"),
+    "docker run --log-driver syslog busybox": (run(LogConfig={"Type": "syslog"}), "`--log-driver syslog`"),
+    "docker run --log-driver gelf --log-opt gelf-address=udp://1.2.3.4 busybox": (
+        run(LogConfig={"Type": "gelf", "Config": {"gelf-address": "udp://1.2.3.4:12201"}}),
+        "`--log-driver gelf`",
+    ),
+    "docker run --log-driver fluentd busybox": (run(LogConfig={"Type": "fluentd"}), "`--log-driver fluentd`"),
+    "docker run --log-opt syslog-address=tcp://x busybox": (
+        run(LogConfig={"Type": "json-file", "Config": {"syslog-address": "tcp://x:1"}}),
+        "`HostConfig.LogConfig.Config['syslog-address']`",
+    ),
+    "docker run --mount type=npipe,...": (run(Mounts=[{"Type": "npipe", "Target": "/x"}]), "type=npipe"),
+    "docker run --mount type=cluster,...": (
+        run(Mounts=[{"Type": "cluster", "Target": "/x"}]),
+        "type=cluster",
+    ),
+    "docker run --mount type=image,...": (run(Mounts=[{"Type": "image", "Target": "/x"}]), "type=image"),
+    "docker run --mount ...,bind-propagation=rshared": (
+        run(
+            Mounts=[
+                {
+                    "Type": "bind",
+                    "Source": "/tmp/x",
+                    "Target": "/x",
+                    "BindOptions": {"Propagation": "rshared"},
+                }
+            ]
+        ),
+        "bind-propagation=rshared",
+    ),
+    "docker run -v /tmp/x:/x:rshared busybox": (run(Binds=["/tmp/x:/x:rshared"]), "`-v /tmp/x:/x:rshared`"),
+    "docker run --mount ...,volume-driver=rexray": (
+        run(
+            Mounts=[{"Type": "volume", "Target": "/x", "VolumeOptions": {"DriverConfig": {"Name": "rexray"}}}]
+        ),
+        "`--mount volume-driver= rexray`",
+    ),
+    "docker run --volume-driver rexray busybox": (run(VolumeDriver="rexray"), "`--volume-driver rexray`"),
+    "docker run --isolation hyperv busybox": (run(Isolation="hyperv"), "`--isolation`"),
+    "docker run --oom-score-adj -1000 busybox": (run(OomScoreAdj=-1000), "`--oom-score-adj`"),
+    "docker run --oom-kill-disable busybox": (run(OomKillDisable=True), "`--oom-kill-disable`"),
+    "docker run --storage-opt size=1G busybox": (run(StorageOpt={"size": "1G"}), "`--storage-opt`"),
+    "docker run --annotation a=b busybox": (run(Annotations={"a": "b"}), "`--annotation`"),
+    "docker run --device-read-bps /dev/sda:1mb busybox": (
+        run(BlkioDeviceReadBps=[{"Path": "/dev/sda", "Rate": 1}]),
+        "`--device-read-bps`",
+    ),
+    "docker run --cpu-rt-runtime 950000 busybox": (run(CpuRealtimeRuntime=950000), "`--cpu-rt-runtime`"),
+    "API: MaskedPaths given, even empty": (run(MaskedPaths=[]), "systempaths=unconfined"),
+    "API: Capabilities as text": (run(Capabilities="CAP_SYS_ADMIN"), "`--cap-add`"),
+    "docker run --network learning with an endpoint on host": (
+        json.dumps({"HostConfig": {}, "NetworkingConfig": {"EndpointsConfig": {"host": {}}}}),
+        "`--network host`",
+    ),
+    "docker run --network learning with --driver-opt": (
+        json.dumps(
+            {"HostConfig": {}, "NetworkingConfig": {"EndpointsConfig": {"l": {"DriverOpts": {"a": "b"}}}}}
+        ),
+        "`--driver-opt`",
+    ),
+    "docker run --restart sometimes busybox": (run(RestartPolicy={"Name": "sometimes"}), "`--restart"),
+    "docker run --mount type=volume,...,volume-opt=type=debugfs,volume-opt=o=' bind'": (
+        run(
+            Mounts=[
+                {
+                    "Type": "volume",
+                    "Target": "/x",
+                    "VolumeOptions": {
+                        "DriverConfig": {
+                            "Options": {"type": "debugfs", "o": " bind", "device": "/submission"}
+                        }
+                    },
+                }
+            ]
+        ),
+        "`--mount volume-opt=type=debugfs`",
+    ),
+    # runc reads `bind` among a tmpfs' options as a bind mount of a file beside the container's root
+    "docker run --tmpfs /x:bind busybox": (run(Tmpfs={"/x": "bind"}), "`--tmpfs /x:bind`"),
+    "docker run --tmpfs /x:size=1m,rbind busybox": (
+        run(Tmpfs={"/x": "size=1m,rbind"}),
+        "`--tmpfs /x:size=1m,rbind`",
+    ),
+    "docker run --tmpfs /x:rshared busybox": (run(Tmpfs={"/x": "rshared"}), "`rshared`"),
+    "docker run --tmpfs /x:remount busybox": (run(Tmpfs={"/x": "remount"}), "`remount`"),
+    "docker run --tmpfs /x:bogus=1 busybox": (run(Tmpfs={"/x": "bogus=1"}), "`bogus=1`"),
+    "API 1.46: --mount type=tmpfs with a bind among its options": (
+        run(Mounts=[{"Type": "tmpfs", "Target": "/t", "TmpfsOptions": {"Options": [["exec"], ["rbind"]]}}]),
+        "`--mount type=tmpfs,tmpfs-option=rbind`",
+    ),
+    "API 1.46: --mount type=tmpfs with an odd key": (
+        run(Mounts=[{"Type": "tmpfs", "Target": "/t", "TmpfsOptions": {"Options": [["bind", "1"]]}}]),
+        "`--mount type=tmpfs,tmpfs-option=bind=1`",
+    ),
+    "docker run --mount type=bind ReadOnly given as text": (
+        run(Mounts=[{"Type": "bind", "Source": "/grader/probe", "Target": "/p", "ReadOnly": "true"}]),
+        "`HostConfig.Mounts[0].ReadOnly` must be true or false",
+    ),
+}
+
+
+@pytest.mark.parametrize(("body", "named"), MORE_REFUSED_RUNS.values(), ids=MORE_REFUSED_RUNS.keys())
+def test_more_settings_past_the_sandbox_are_refused(body: bytes | str, named: str) -> None:
+    message = ask("POST", CREATE, body)
+    assert message is not None and named in message
+
+
+MORE_ALLOWED_RUNS = {
+    "docker run --cgroupns private busybox": run(CgroupnsMode="private"),
+    "docker run --ipc shareable busybox": run(IpcMode="shareable"),
+    "docker run --log-driver local --log-opt max-size=1m busybox": run(
+        LogConfig={"Type": "local", "Config": {"max-size": "1m", "max-file": "2"}}
+    ),
+    "docker run --log-driver none busybox": run(LogConfig={"Type": "none", "Config": None}),
+    "docker run --ulimit nofile=1024:2048 --ulimit nproc=64 busybox": run(
+        Ulimits=[{"Name": "nofile", "Soft": 1024, "Hard": 2048}, {"Name": "nproc", "Soft": 64, "Hard": 64}]
+    ),
+    "docker run --mount type=tmpfs,tmpfs-size=1m,tmpfs-mode=1770": run(
+        Mounts=[{"Type": "tmpfs", "Target": "/t", "TmpfsOptions": {"SizeBytes": 1048576, "Mode": 1016}}]
+    ),
+    "docker run --mount ...,bind-propagation=rslave": run(
+        Mounts=[
+            {"Type": "bind", "Source": "/tmp/x", "Target": "/x", "BindOptions": {"Propagation": "rslave"}}
+        ]
+    ),
+    "docker run --ipc container:web --network container:web busybox": run(
+        IpcMode="container:web", NetworkMode="container:web"
+    ),
+    "docker run --oom-score-adj 500 --shm-size 64m busybox": run(OomScoreAdj=500, ShmSize=67108864),
+    "docker run --network learning --ip 10.0.0.5 --network-alias db busybox": json.dumps(
+        {
+            "HostConfig": {"NetworkMode": "learning"},
+            "NetworkingConfig": {
+                "EndpointsConfig": {
+                    "learning": {"IPAMConfig": {"IPv4Address": "10.0.0.5"}, "Aliases": ["db"]}
+                }
+            },
+        }
+    ),
+    "docker run --init --read-only --stop-timeout 3 busybox": json.dumps(
+        {"StopTimeout": 3, "HostConfig": {"Init": True, "ReadonlyRootfs": True}}
+    ),
+    "API: Cmd as text (StrSlice)": json.dumps({"Cmd": "echo hi", "HostConfig": {}}),
+    "docker run --tmpfs /cache busybox": run(Tmpfs={"/cache": ""}),
+    "docker run --mount type=tmpfs,dst=/t,tmpfs-option=exec,tmpfs-option=uid=1000 busybox (API 1.46)": run(
+        Mounts=[{"Type": "tmpfs", "Target": "/t", "TmpfsOptions": {"Options": [["exec"], ["uid", "1000"]]}}]
+    ),
+    "docker run --tmpfs /cache:rw,exec,suid,dev,size=64m,mode=1777,uid=1000,gid=1000 busybox": run(
+        Tmpfs={"/cache": "rw,exec,suid,dev,size=64m,mode=1777,uid=1000,gid=1000"}
+    ),
+    "docker run --tmpfs /run:ro,noexec,nosuid,nodev,noatime,nr_inodes=1k busybox": run(
+        Tmpfs={"/run": "ro,noexec,nosuid,nodev,noatime,nr_inodes=1k"}
+    ),
+}
+
+
+@pytest.mark.parametrize("body", MORE_ALLOWED_RUNS.values(), ids=MORE_ALLOWED_RUNS.keys())
+def test_harmless_settings_are_allowed(body: bytes | str) -> None:
+    assert ask("POST", CREATE, body) is None
+
+
+EXEC = "/v1.41/containers/web/exec"
+EXEC_START = "/v1.41/exec/0123abc/start"
+REFUSED_BODIES = {
+    "exec: PRIVILEGED": (EXEC, '{"PRIVILEGED": true, "Cmd": ["sh"]}', "`docker exec --privileged`"),
+    "exec: Privileged given twice": (EXEC, '{"Privileged": false, "privileged": false}', "given twice"),
+    "exec: an unknown field": (EXEC, '{"Cmd": ["sh"], "HostConfig": {}}', "`HostConfig` is not"),
+    "exec: a CapAdd": (EXEC, '{"Cmd": ["sh"], "CapAdd": ["ALL"]}', "`CapAdd` is not"),
+    "exec: Cmd a number": (EXEC, '{"Cmd": 1}', "`Cmd` must be a list"),
+    "exec: not an object": (EXEC, "null", "must be an object"),
+    "exec start: a HostConfig": (EXEC_START, '{"HostConfig": {"Privileged": true}}', "`HostConfig` is not"),
+    "exec start: Privileged": (EXEC_START, '{"Detach": false, "Privileged": true}', "`Privileged` is not"),
+    "start: a HostConfig (v1.41)": (
+        "/v1.41/containers/web/start",
+        '{"HostConfig": {"Privileged": true}}',
+        policy.START_BODY,
+    ),
+    "start: a HostConfig (no version)": ("/containers/web/start", '{"Privileged": true}', policy.START_BODY),
+    "update: Privileged": ("/v1.41/containers/web/update", '{"Privileged": true}', "`Privileged` is not"),
+    "update: CapAdd": ("/v1.41/containers/web/update", '{"CapAdd": ["ALL"]}', "`CapAdd` is not"),
+    "update: devices": (
+        "/v1.41/containers/web/update",
+        '{"Devices": [{"PathOnHost": "/dev/sda"}]}',
+        "`--device`",
+    ),
+    "update: cgroup parent": ("/v1.41/containers/web/update", '{"CgroupParent": "/"}', "`--cgroup-parent`"),
+    "network create -d macvlan -o parent=eth0": (
+        "/v1.41/networks/create",
+        '{"Name": "m", "Driver": "macvlan", "Options": {"parent": "eth0"}}',
+        "`docker network create --driver macvlan`",
+    ),
+    "network create -d ipvlan": ("/v1.41/networks/create", '{"Name": "i", "driver": "ipvlan"}', "ipvlan"),
+    "network create -d overlay": ("/v1.41/networks/create", '{"Name": "o", "Driver": "overlay"}', "overlay"),
+    "network create -o parent=eth0 (bridge)": (
+        "/v1.41/networks/create",
+        '{"Name": "b", "Options": {"parent": "eth0"}}',
+        "`Options['parent']` is not",
+    ),
+    "network create -o com.docker.network.bridge.name=docker0": (
+        "/v1.41/networks/create",
+        '{"Name": "b", "Options": {"com.docker.network.bridge.name": "docker0"}}',
+        "com.docker.network.bridge.name",
+    ),
+    "network create --ipam-driver x": (
+        "/v1.41/networks/create",
+        '{"Name": "b", "IPAM": {"Driver": "x"}}',
+        "`--ipam-driver x`",
+    ),
+    "network create --ingress": ("/v1.41/networks/create", '{"Name": "b", "Ingress": true}', "swarm"),
+    "network create --config-from": (
+        "/v1.41/networks/create",
+        '{"Name": "b", "ConfigFrom": {"Network": "m"}}',
+        "swarm",
+    ),
+    "network create --scope swarm": ("/v1.41/networks/create", '{"Name": "b", "Scope": "swarm"}', "swarm"),
+    "network create: Driver given twice": (
+        "/v1.41/networks/create",
+        '{"Name": "b", "Driver": "bridge", "DRIVER": "bridge"}',
+        "given twice",
+    ),
+    "network create: IPAM null-typed Config": (
+        "/v1.41/networks/create",
+        '{"Name": "b", "IPAM": {"Config": {"Subnet": "10.0.0.0/8"}}}',
+        "`IPAM.Config` must be a list",
+    ),
+    "network connect host web": ("/v1.41/networks/host/connect", '{"Container": "web"}', "`--network host`"),
+    "network connect --driver-opt": (
+        "/v1.41/networks/l/connect",
+        '{"Container": "web", "EndpointConfig": {"DriverOpts": {"a": "b"}}}',
+        "`--driver-opt`",
+    ),
+    "network connect: Privileged in the endpoint": (
+        "/v1.41/networks/l/connect",
+        '{"Container": "web", "EndpointConfig": {"Privileged": true}}',
+        "`EndpointConfig.Privileged` is not",
+    ),
+    "network disconnect: an unknown field": (
+        "/v1.41/networks/l/disconnect",
+        '{"Container": "web", "Foo": 1}',
+        "`Foo` is not",
+    ),
+    "volume create: a cluster volume": (
+        "/v1.41/volumes/create",
+        '{"Name": "v", "ClusterVolumeSpec": {}}',
+        "`ClusterVolumeSpec` is not",
+    ),
+    "volume create: an option the local driver does not know": (
+        "/v1.41/volumes/create",
+        '{"Name": "v", "DriverOpts": {"TYPE": "nfs"}}',
+        "`DriverOpts['TYPE']` is not",
+    ),
+    "volume create: driver given twice": (
+        "/v1.41/volumes/create",
+        '{"Driver": "local", "driver": "local"}',
+        "given twice",
+    ),
+}
+
+
+@pytest.mark.parametrize(("path", "body", "named"), REFUSED_BODIES.values(), ids=REFUSED_BODIES.keys())
+def test_other_configurations_are_checked_field_by_field(path: str, body: str, named: str) -> None:
+    message = ask("POST", path, body)
+    assert message is not None and message.startswith("Refused: ")
+    assert named in message
+
+
+ALLOWED_BODIES = {
+    "exec start, empty": (EXEC_START, ""),
+    "exec start, {}": (EXEC_START, "{}"),
+    "exec start -d with a console size": (
+        EXEC_START,
+        '{"Detach": true, "Tty": true, "ConsoleSize": [24, 80]}',
+    ),
+    "start, empty": ("/v1.41/containers/web/start", ""),
+    "start, {}": ("/v1.41/containers/web/start", "{}"),
+    "update --memory 64m --restart always": (
+        "/v1.41/containers/web/update",
+        '{"Memory": 67108864, "RestartPolicy": {"Name": "always"}}',
+    ),
+    "network create with enable_icc off": (
+        "/v1.41/networks/create",
+        '{"Name": "b", "Driver": "bridge", "Options": {"com.docker.network.bridge.enable_icc": "false"}}',
+    ),
+    "network create --internal": ("/v1.41/networks/create", '{"Name": "b", "Internal": true}'),
+    "network disconnect -f": ("/v1.41/networks/l/disconnect", '{"Container": "web", "Force": true}'),
+}
+
+
+@pytest.mark.parametrize(("path", "body"), ALLOWED_BODIES.values(), ids=ALLOWED_BODIES.keys())
+def test_other_harmless_configurations_are_allowed(path: str, body: str) -> None:
+    assert ask("POST", path, body) is None
+
+
+REFUSED_QUERIES = {
+    "docker build https://github.com/x/y.git": (
+        "/v1.41/build",
+        {"remote": "https://github.com/x/y.git"},
+        "URL",
+    ),
+    "docker build --isolation hyperv": ("/v1.41/build", {"isolation": "hyperv"}, "`docker build --isolation"),
+    "docker build --output": ("/v1.41/build", {"outputs": '[{"Type": "local"}]'}, "`docker build --output`"),
+    "build: a session": ("/v1.41/build", {"session": "abc"}, "BuildKit"),
+    "build: a build id": ("/v1.41/build", {"buildid": "abc"}, "BuildKit"),
+    "build: version 3": ("/v1.41/build", {"version": "3"}, "classic builder"),
+    "docker build --security-opt": (
+        "/v1.41/build",
+        {"securityopt": "seccomp=unconfined"},
+        "build --security-opt`",
+    ),
+    "docker build --network HOST": ("/v1.41/build", {"networkmode": "HOST"}, "`docker build --network host`"),
+    "build: an unknown parameter": ("/v1.41/build", {"privileged": "1"}, "`?privileged=` on `POST /build`"),
+    "build: NetworkMode (the engine reads networkmode)": (
+        "/v1.41/build",
+        {"NetworkMode": "x"},
+        "`?NetworkMode=`",
+    ),
+    "docker import http://example.com/x.tar": (
+        "/v1.41/images/create",
+        {"fromSrc": "http://example.com/x.tar"},
+        "`docker import http://example.com/x.tar`",
+    ),
+    "create: an unknown parameter": (
+        CREATE,
+        {"checkpoint": "c"},
+        "`?checkpoint=` on `POST /containers/create`",
+    ),
+    "start --checkpoint": ("/v1.41/containers/web/start", {"checkpoint": "c"}, "`?checkpoint=`"),
+    "network create: a parameter": ("/v1.41/networks/create", {"driver": "macvlan"}, "`?driver=`"),
+}
+
+
+@pytest.mark.parametrize(("path", "query", "named"), REFUSED_QUERIES.values(), ids=REFUSED_QUERIES.keys())
+def test_query_parameters_are_an_allowlist_per_route(path: str, query: dict[str, str], named: str) -> None:
+    body = "{}" if path == "/v1.41/networks/create" else b""
+    message = ask("POST", path, body, query)
+    assert message is not None and named in message
+
+
+def test_each_value_of_a_parameter_given_twice_is_checked() -> None:
+    query = {"networkmode": ["default", "host"], "version": ["1"]}
+    message = refusal("POST", "/v1.41/build", query, b"", allowed_bind_roots=ROOTS)
+    assert message is not None and "`docker build --network host`" in message
+
+
+def test_an_import_from_the_requests_body_is_allowed() -> None:
+    assert ask("POST", "/v1.41/images/create", query={"fromSrc": "-", "repo": "mine"}) is None
+
+
+REFUSED_ROUTES = {
+    "docker checkpoint create": (
+        "POST",
+        "/v1.41/containers/web/checkpoints",
+        "`POST /containers/web/checkpoints`",
+    ),
+    "PUT a volume (cluster volumes)": ("PUT", "/v1.43/volumes/v", "`PUT /volumes/v`"),
+    "an unknown GET": ("GET", "/v1.41/foo", "`GET /foo`"),
+    "OPTIONS": ("OPTIONS", "/v1.41/containers/json", "`OPTIONS /containers/json`"),
+    "DELETE a container's files": ("DELETE", "/v1.41/containers/web/archive", None),
+    "a container export by POST": ("POST", "/v1.41/containers/web/export", "`POST /containers/web/export`"),
+    "buildx's /grpc by GET": ("GET", "/grpc", "BuildKit"),
+    "docker plugin enable": ("POST", "/v1.41/plugins/x/enable", "`docker plugin`"),
+    "docker service ls (its POST-less reads are fine, a create is not)": (
+        "POST",
+        "/v1.41/services/create",
+        "swarm mode",
+    ),
+    "a network id with a slash": ("POST", "/v1.41/networks/a/b/connect", "not something the course needs"),
+}
+
+
+@pytest.mark.parametrize(("method", "path", "named"), REFUSED_ROUTES.values(), ids=REFUSED_ROUTES.keys())
+def test_routes_the_course_does_not_need_are_refused_naming_them(
+    method: str, path: str, named: str | None
+) -> None:
+    message = ask(method, path, "{}")
+    if named is None:  # DELETE /containers/{name:.*} reads it as a container named `web/archive`
+        assert message is None
+    else:
+        assert message is not None and named in message
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "needed"),
+    [
+        ("POST", "/v1.41/containers/web/update", True),
+        ("POST", "/v1.41/containers/web/start", True),
+        ("POST", "/v1.41/exec/abc/start", True),
+        ("POST", "/v1.41/networks/create", True),
+        ("POST", "/v1.41/networks/learning/connect", True),
+        ("POST", "/v1.41/networks/learning/disconnect", True),
+        ("PUT", "/v1.41/containers/web/archive", False),
+        ("POST", "/v1.41/containers/web/attach", False),
+    ],
+)
+def test_every_configuration_checked_is_read_whole(method: str, path: str, needed: bool) -> None:
     assert policy.needs_body(method, path) is needed
