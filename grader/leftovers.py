@@ -12,6 +12,8 @@ import docker.errors
 from grader import labels
 
 CONFLICT = 409
+IN_USE = (403, CONFLICT)  # a network with a container still on it answers 403
+KINDS = ("container", "volume", "network")  # removed in this order: containers hold the others
 REMOVAL_WAIT_S = 60.0
 RETRY_S = 0.2
 
@@ -24,7 +26,7 @@ class Leftover:
 
 
 def find(client: docker.DockerClient, *, everything: bool = False) -> list[Leftover]:
-    """Containers and volumes of grading runs whose process is gone (or of all runs)."""
+    """Containers, volumes and networks of grading runs whose process is gone (or of all runs)."""
     found: list[Leftover] = []
     # ignore_removed: another run may remove its container while this lists (its own close)
     for container in client.containers.list(all=True, filters={"label": labels.RUN}, ignore_removed=True):
@@ -34,35 +36,43 @@ def find(client: docker.DockerClient, *, everything: bool = False) -> list[Lefto
         tags = volume.attrs.get("Labels") or {}
         if everything or _orphaned(tags):
             found.append(Leftover("volume", volume.name, tags[labels.RUN]))
+    for network in client.networks.list(filters={"label": labels.RUN}):
+        tags = network.attrs.get("Labels") or {}
+        if everything or _orphaned(tags):
+            found.append(Leftover("network", network.name, tags[labels.RUN]))
     return found
 
 
 def remove(client: docker.DockerClient, leftovers: list[Leftover], *, wait_s: float = REMOVAL_WAIT_S) -> None:
-    """Remove containers first (they hold the volumes), then volumes.
+    """Remove containers first (they hold the volumes and networks), then volumes, then networks.
 
     A container whose removal is already under way (another process began it) is
-    waited for, and a volume still in use while its container goes is tried again,
-    `wait_s` at most: both would otherwise outlive the call.
+    waited for, and a volume or network still in use while its container goes is
+    tried again, `wait_s` at most: both would otherwise outlive the call.
     """
     deadline = time.monotonic() + wait_s
-    for item in sorted(leftovers, key=lambda leftover: leftover.kind != "container"):
+    for item in sorted(leftovers, key=lambda leftover: KINDS.index(leftover.kind)):
         _remove_one(client, item, deadline)
 
 
 def _remove_one(client: docker.DockerClient, item: Leftover, deadline: float) -> None:
-    """Remove one container or volume; gone already is fine, busy is tried again until `deadline`."""
+    """Remove one container, volume or network; gone already is fine, busy is tried again until
+    `deadline`."""
     while True:
         try:
             if item.kind == "container":
                 client.containers.get(item.name).remove(force=True, v=True)
-            else:
+            elif item.kind == "volume":
                 client.volumes.get(item.name).remove(force=True)
+            else:
+                client.networks.get(item.name).remove()
             return
         except docker.errors.NotFound:
             return
         except docker.errors.APIError as failed:
-            # 409: its removal is under way elsewhere, or (a volume) its container is still going
-            if failed.status_code != CONFLICT or time.monotonic() > deadline:
+            # 409: its removal is under way elsewhere, or (a volume, a network: 403) its container is
+            # still going
+            if failed.status_code not in IN_USE or time.monotonic() > deadline:
                 raise
         time.sleep(RETRY_S)
 

@@ -5,8 +5,9 @@
     -> remove the sandbox
 
 The kernel container runs on the host engine like the setup.sh runner (see
-grader.runner): no capability, the sandbox's network, the submission at
-/submission, and the guard's socket as its DOCKER_HOST, so `!docker run ...`
+grader.runner): no capability, a read-only root file system, the sandbox's CPU
+and network, the submission at /submission (the notebook and the executed copy
+in its .grader-run folder), and the guard's socket as its DOCKER_HOST, so `!docker run ...`
 in a cell reaches the sandbox's engine and nothing else. Graded cells that
 did not run (the time limit was reached, the kernel died) get an error output,
 so nbgrader gives them no points instead of full marks.
@@ -18,6 +19,7 @@ import io
 import tarfile
 import time
 from pathlib import Path
+from typing import Any
 
 import docker
 import docker.errors
@@ -31,13 +33,14 @@ from grader.context import ContextRefused, pack
 from grader.grade_setup import SUBMISSION_BYTES
 from grader.guard import Guard
 from grader.runner import guarded
-from grader.sandbox import INSIDE_VARIABLE, Sandbox, SandboxError
+from grader.sandbox import INSIDE_VARIABLE, SUBMISSION_DIR, Sandbox, SandboxError
 
 COURSE_IMAGES = (busybox.NAME, debian.NAME, registry.NAME)  # what the notebooks' commands run
 KERNEL_MEMORY = "1g"
 KERNEL_PIDS = 512
-TMPFS = {"/tmp": "size=256m"}
-RUN_DIR = "/grader-run"
+SCRATCH = {"/tmp": "size=256m,mode=1777", "/root": "size=64m,mode=0700"}  # ~: jupyter's runtime folder
+RUN_FOLDER = ".grader-run"  # in the submission's volume: the kernel's root file system is read-only
+RUN_DIR = f"{SUBMISSION_DIR}/{RUN_FOLDER}"
 SOURCE, EXECUTED = f"{RUN_DIR}/notebook.ipynb", f"{RUN_DIR}/executed.ipynb"
 GRACE_S = 30  # after the time limit, for the kernel to stop and the last cell to be saved
 NOT_RUN = "NotRun"
@@ -85,32 +88,40 @@ def _execute(
                 notebook_kernel.TAG,
                 ["python3", "-m", "grader.notebook_run", SOURCE, EXECUTED, f"{timeout_s:g}"],
                 name=f"grader-kernel-{run_id}",
-                tmpfs=TMPFS,
-                **guarded(
-                    sandbox,
-                    guard.socket,
-                    memory=KERNEL_MEMORY,
-                    pids=KERNEL_PIDS,
-                    environment={INSIDE_VARIABLE: "1"},  # check cells build on this sandbox's engine
-                ),
+                **_kernel_options(sandbox, guard.socket),
             )
+            # through the sandbox, which keeps the volume (a tmpfs) mounted while the kernel is stopped
+            engine = host.containers.get(sandbox.container_id)
             try:
-                kernel.put_archive("/", _archive(SOURCE, nbformat.writes(notebook).encode()))
+                engine.put_archive(SUBMISSION_DIR, _archive(SOURCE, nbformat.writes(notebook).encode()))
                 kernel.start()
                 containers.wait(kernel, timeout_s + GRACE_S)
-                return _read(kernel, EXECUTED)
+                return _read(engine, EXECUTED)
             finally:
                 kernel.remove(force=True)
 
 
+def _kernel_options(sandbox: Sandbox, guard_socket: Path) -> dict[str, Any]:
+    """A runner's options (see grader.runner.guarded), with room for the kernel's own files."""
+    return guarded(
+        sandbox,
+        guard_socket,
+        memory=KERNEL_MEMORY,
+        pids=KERNEL_PIDS,
+        environment={INSIDE_VARIABLE: "1"},  # check cells build on this sandbox's engine
+        scratch=SCRATCH,
+    )
+
+
 def _archive(path: str, data: bytes) -> bytes:
-    """A tar holding `data` at `path` (relative to /), its folders included."""
+    """A tar holding `data` at `path`, relative to the submission's folder, its folder included."""
+    relative = Path(path).relative_to(SUBMISSION_DIR)
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
-        folder = tarfile.TarInfo(str(Path(path).parent).lstrip("/"))
+        folder = tarfile.TarInfo(str(relative.parent))
         folder.type, folder.mode = tarfile.DIRTYPE, 0o755
         tar.addfile(folder)
-        info = tarfile.TarInfo(path.lstrip("/"))
+        info = tarfile.TarInfo(str(relative))
         info.size, info.mode = len(data), 0o644
         tar.addfile(info, io.BytesIO(data))
     return buffer.getvalue()

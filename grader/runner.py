@@ -20,7 +20,11 @@ import docker
 from grader import containers, labels
 from grader.sandbox import GUARD_DIR, SUBMISSION_DIR, Sandbox
 
-RUNNER_MEMORY = "384m"  # the script's processes and what it writes to /submission together
+RUNNER_MEMORY = "384m"  # the script's processes and what it writes to /submission, /tmp and ~ together
+HOME = "/root"
+SCRATCH = {"/tmp": "size=64m,mode=1777", HOME: "size=16m,mode=0700"}
+"""Where a runner may write besides /submission (its root file system is read-only): in memory, bounded,
+counted in its memory limit. The docker CLI keeps ~/.docker there; bash, mktemp and heredocs use /tmp."""
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/grader/probe/bin"
 
 
@@ -50,17 +54,22 @@ def guarded(
     memory: str,
     pids: int = 256,
     environment: dict[str, str] | None = None,
+    scratch: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """The options of a container that works on the sandbox's engine through the guard, and only so.
 
     It shares the sandbox's network, sees the submission at /submission and the
-    guard's socket as its DOCKER_HOST, and holds no capability.
+    guard's socket as its DOCKER_HOST, and holds no capability. Its root file
+    system is read-only: it writes to /submission and to the bounded tmpfs
+    folders of `scratch` (SCRATCH unless given), in memory. It gets the
+    sandbox's CPU, and its log is rotated.
     """
     assert sandbox.submission_volume is not None, "the sandbox holds no submission"
     return {
         "labels": labels.run_labels(sandbox.run_id),
         "working_dir": SUBMISSION_DIR,
         "environment": {
+            "HOME": HOME,
             "DOCKER_HOST": f"unix://{GUARD_DIR}/{guard_socket.name}",
             "DOCKER_BUILDKIT": "0",
             **(environment or {}),
@@ -72,11 +81,22 @@ def guarded(
         },
         "cap_drop": ["ALL"],
         "security_opt": ["no-new-privileges"],
+        "read_only": True,
+        "tmpfs": dict(SCRATCH if scratch is None else scratch),
+        "group_add": guard_groups(guard_socket),
         "mem_limit": memory,
         "memswap_limit": memory,
+        "nano_cpus": int(sandbox.limits.cpus * 1e9),
         "pids_limit": pids,
         "log_config": containers.LOG_CONFIG,
     }
+
+
+def guard_groups(guard_socket: Path) -> list[str]:
+    """The group the runner needs to open the guard's socket: none when the grader runs as root (the
+    socket is root's, and the runner's root), the grader's group otherwise (the socket is open to it)."""
+    owner = guard_socket.stat()
+    return [] if owner.st_uid == 0 else [str(owner.st_gid)]
 
 
 def run_script(

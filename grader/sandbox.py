@@ -2,8 +2,12 @@
 
 Everything a submission does (its builds, its containers) happens inside that
 engine, so one cgroup bounds its memory, CPU and processes, and one
-fixed-size tmpfs bounds its disk. Closing the sandbox removes the container and
-its volume, and with them everything the submission made.
+fixed-size tmpfs bounds its disk. The container holds only the capabilities
+and system calls a nested engine needs, and sits alone on a network of its
+own: internal (no route off the machine) unless the exercise needs one, never
+open to other sandboxes, and, by a firewall rule on the host, never to the
+host's own services. Closing the sandbox removes the container, its volumes
+and its network, and with them everything the submission made.
 """
 
 from __future__ import annotations
@@ -11,7 +15,9 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -30,6 +36,22 @@ SUBMISSION_DIR = "/submission"
 PROBE_SOURCE = "/grader/probe"
 START_TIMEOUT_S = 60
 GUARD_DIR = "/run/guard"  # where containers working on a sandbox's engine find the guard's socket
+CAPABILITIES = (
+    *("CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "SETGID", "SETUID", "SETPCAP"),
+    *("NET_BIND_SERVICE", "NET_RAW", "SYS_CHROOT", "MKNOD", "AUDIT_WRITE", "SETFCAP"),
+    *("SYS_ADMIN", "NET_ADMIN", "SYS_PTRACE"),
+)
+"""The sandbox's capabilities: Docker's default set, which the nested engine hands its containers (it can
+give none it lacks), SYS_ADMIN (namespaces, mounts, cgroups), NET_ADMIN (bridges, iptables) and
+SYS_PTRACE (`docker exec` into a container whose process runs as another user opens its namespaces)."""
+SECCOMP_PROFILE = Path(__file__).resolve().parent / "data" / "sandbox-seccomp.json"
+LOG_CONFIG = {"type": "json-file", "config": {"max-size": "1m", "max-file": "2"}}
+BRIDGE_PREFIX = "gr-"  # the host's name of every sandbox network's bridge: gr-<run id>, 15 characters
+NO_NEW_CONNECTIONS = ["-i", f"{BRIDGE_PREFIX}+", "-m", "conntrack", "!", "--ctstate", "ESTABLISHED,RELATED"]
+"""What a sandbox may not start towards the host itself (its services, on any of its addresses): a
+connection in through a sandbox's bridge. The host's own connections to published ports are answered."""
+OFFLINE_DNS = ["timeout:1", "attempts:1"]  # offline, a name (a `FROM` not loaded) fails in 1 s, not 20
+NO_IPV6 = {"net.ipv6.conf.all.disable_ipv6": "1", "net.ipv6.conf.default.disable_ipv6": "1"}
 INSIDE_VARIABLE = "GRADER_INSIDE_SANDBOX"
 """Set (to 1) where the Docker engine at hand is already a sandbox's: in `grader autograde`'s kernels."""
 
@@ -60,8 +82,16 @@ class Sandbox:
         run_id: str,
         limits: SandboxLimits = SandboxLimits(),
         submission: bytes | None = None,
+        outside: bool = False,
+        userns: bool = False,
     ) -> None:
+        """`outside`: whether the sandbox may reach the world beyond this machine (an exercise that
+        declares network); without it the sandbox has no route off its own network. `userns`: the
+        nested engine runs its containers in a user namespace (`--userns-remap`; cgroup v1 hosts),
+        their root an unprivileged user of the host."""
         self.host = host
+        self.outside = outside
+        self.userns = userns
         self.image = image
         self.run_id = run_id
         self.limits = limits
@@ -89,6 +119,7 @@ class Sandbox:
         self._require_image()
         self._socket_dir = Path(tempfile.mkdtemp(prefix=f"grader-{os.getpid()}-{self.run_id}-"))
         self._volume = self._tmpfs(self.limits.disk)
+        network = self._network()
         mounts = {
             self._volume.name: {"bind": "/var/lib/docker", "mode": "rw"},
             str(self._socket_dir): {"bind": SOCKET_DIR, "mode": "rw"},
@@ -102,14 +133,22 @@ class Sandbox:
             detach=True,
             name=f"grader-sandbox-{self.run_id}",
             labels=labels.run_labels(self.run_id),
-            cap_add=["ALL"],
-            cap_drop=["SYS_RESOURCE"],
-            security_opt=["seccomp=unconfined", "apparmor=unconfined"],
+            network=network,
+            environment={
+                "SANDBOX_OFFLINE": str(int(not self.outside)),
+                "SANDBOX_USERNS": str(int(self.userns)),
+            },
+            dns_opt=[] if self.outside else OFFLINE_DNS,
+            sysctls=NO_IPV6,
+            cap_drop=["ALL"],
+            cap_add=list(CAPABILITIES),
+            security_opt=[f"seccomp={SECCOMP_PROFILE.read_text()}", "apparmor=unconfined"],
             mem_limit=self.limits.memory,
             memswap_limit=self.limits.memory,
             nano_cpus=int(self.limits.cpus * 1e9),
             pids_limit=self.limits.pids,
             volumes=mounts,
+            log_config=LOG_CONFIG,
         )
         if self.submission is not None:
             self._container.put_archive(SUBMISSION_DIR, self.submission)
@@ -136,6 +175,19 @@ class Sandbox:
         """The folders the guard may let a container bind: the submission's, if links there are inert."""
         return (SUBMISSION_DIR,) if self.binds_allowed else ()
 
+    def _network(self) -> str:
+        """A network for this sandbox alone, with no route off the machine unless `outside`."""
+        guard_the_host(self.host, self.image)
+        name = f"grader-sandbox-{self.run_id}"
+        self.host.networks.create(
+            name,
+            driver="bridge",
+            internal=not self.outside,
+            labels=labels.run_labels(self.run_id),
+            options={"com.docker.network.bridge.name": f"{BRIDGE_PREFIX}{self.run_id}"[:15]},
+        )
+        return name
+
     def _tmpfs(self, size: str) -> Volume:
         """A volume of at most `size` bytes, in memory, carrying the run's labels."""
         return self.host.volumes.create(
@@ -160,7 +212,8 @@ class Sandbox:
         """The sandbox's IP address on the host: where ports published inside it answer."""
         assert self._container is not None, "the sandbox is not started"
         self._container.reload()
-        return str(self._container.attrs["NetworkSettings"]["IPAddress"])
+        networks = self._container.attrs["NetworkSettings"]["Networks"]
+        return str(networks[f"grader-sandbox-{self.run_id}"]["IPAddress"])
 
     def _require_image(self) -> None:
         try:
@@ -189,9 +242,15 @@ class Sandbox:
             time.sleep(0.02)
         raise SandboxError(f"The sandbox engine did not answer within {START_TIMEOUT_S} s.")
 
-    def load_images(self, names: tuple[str, ...] | list[str]) -> None:
-        """Copy base images from the host engine into the sandbox engine."""
+    def load_images(self, names: tuple[str, ...] | list[str]) -> dict[str, str]:
+        """Copy base images from the host engine into the sandbox engine; each name's image ID there.
+
+        The IDs are also kept in `base_images`: a tag in the sandbox is the student's to move
+        (`docker tag mine busybox:latest`), an ID is not, so helpers and questions about "the base
+        image" go by these IDs. `save | load` keeps an image's ID; the loaded one is checked.
+        """
         assert self.client is not None
+        loaded: dict[str, str] = {}
         for name in names:
             try:
                 image = self.host.images.get(name)
@@ -200,6 +259,11 @@ class Sandbox:
                     f"The base image {name} is missing on this machine: run `grader images prepare`."
                 ) from None
             self.client.images.load(image.save(named=[name]))
+            if self.client.images.get(name).id != image.id:
+                raise SandboxError(f"The base image {name} changed its ID on the way into the sandbox.")
+            loaded[name] = str(image.id)
+        self.base_images: dict[str, str] = {**getattr(self, "base_images", {}), **loaded}
+        return loaded
 
     def kill(self) -> None:
         """Stop everything in the sandbox at once (used when a time limit is reached)."""
@@ -234,8 +298,59 @@ def inside() -> bool:
     return os.environ.get(INSIDE_VARIABLE) == "1" and through_guard
 
 
+_host_guarded = threading.Lock()
+_guarded_hosts: set[str] = set()
+
+
+def guard_the_host(host: docker.DockerClient, image: str) -> None:
+    """Make sure (once a process and engine) the host refuses connections sandboxes start towards it.
+
+    One rule per address family, for every sandbox's bridge at once: kept when
+    the grader ends, so that no sandbox ever runs without it. As root with
+    iptables at hand it is set directly, otherwise from a container of the
+    sandbox image on the host's network (the docker group may do that much).
+    Remembered by the engine's address, not by the client: a cache holding
+    clients would hold their connections open for the life of the process.
+    """
+    with _host_guarded:
+        if host.api.base_url not in _guarded_hosts:
+            _set_host_rule(host, image)
+            _guarded_hosts.add(host.api.base_url)
+
+
+def _set_host_rule(host: docker.DockerClient, image: str) -> None:
+    """Insert the rule unless it is there, directly or from a helper container."""
+    script = " && ".join(
+        f"{{ {tool} -C INPUT {rule} || {tool} -I INPUT {rule}; }}"
+        for tool in ("iptables", "ip6tables")
+        for rule in [" ".join(f"'{word}'" for word in [*NO_NEW_CONNECTIONS, "-j", "DROP"])]
+    )
+    if os.getuid() == 0 and shutil.which("iptables") and shutil.which("ip6tables"):
+        done = subprocess.run(["sh", "-c", script], capture_output=True, text=True, check=False)
+        code, output = done.returncode, done.stdout + done.stderr
+    else:
+        helper = host.containers.run(
+            image,
+            ["sh", "-c", script],
+            entrypoint=[],
+            detach=True,
+            network_mode="host",
+            cap_drop=["ALL"],
+            cap_add=["NET_ADMIN", "NET_RAW"],
+            labels=labels.run_labels("firewall"),
+        )
+        try:
+            code = int(helper.wait(timeout=60)["StatusCode"])
+            output = decode(helper.logs())
+        finally:
+            helper.remove(force=True)
+    if code != 0:
+        raise SandboxError(f"The host's firewall rule for sandboxes could not be set:\n{last_lines(output)}")
+
+
 def remove_runs(host: docker.DockerClient, run_ids: Collection[str]) -> None:
-    """Remove everything of these grading runs: containers and volumes by label, socket folders."""
+    """Remove everything of these grading runs: containers, volumes and networks by label, socket
+    folders."""
     leftovers.remove(host, [item for item in leftovers.find(host, everything=True) if item.run_id in run_ids])
     for run_id in run_ids:
         for folder in Path(tempfile.gettempdir()).glob(f"grader-*-{run_id}-*"):

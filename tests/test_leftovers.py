@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import threading
@@ -155,3 +156,30 @@ def test_a_removal_under_way_elsewhere_is_waited_for_and_other_errors_are_raised
     client.containers = _Busy(500, 1)
     with pytest.raises(docker.errors.APIError):
         leftovers.remove(client, [Leftover("container", "c", "r")])  # type: ignore[arg-type]
+
+
+def test_a_network_of_a_dead_run_is_found_and_removed_after_its_container(
+    host_engine: docker.DockerClient,
+) -> None:
+    """A sandbox's network goes with it: found by its label, removed once the container on it is gone."""
+    run_id = labels.new_run_id()
+    tags = {**labels.run_labels(run_id), labels.OWNER_PID: str(_dead_pid())}
+    network = host_engine.networks.create(f"grader-test-{run_id}", internal=True, labels=tags)
+    container = host_engine.containers.run(
+        "busybox:latest",
+        ["sleep", "60"],
+        name=f"grader-test-{run_id}",
+        labels=tags,
+        network=network.name,
+        detach=True,
+    )
+    try:
+        found = leftovers.of_run(host_engine, run_id)
+        assert _names(found) == {("container", container.name), ("network", network.name)}
+        leftovers.remove(host_engine, list(reversed(found)))  # in any order: containers go first
+        with pytest.raises(docker.errors.NotFound):
+            host_engine.networks.get(network.id)
+    finally:
+        for remove in (lambda: container.remove(force=True), network.remove):
+            with contextlib.suppress(docker.errors.NotFound):
+                remove()

@@ -18,31 +18,19 @@ from grader import labels, leftovers
 from grader import sandbox as sandbox_module
 from grader.baseimages import sandbox_engine
 from grader.sandbox import INSIDE_VARIABLE, SUBMISSION_DIR, Sandbox, SandboxError, SandboxLimits
+from tests.sandboxes import BUSYBOX, SMALL, started
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
-SMALL = SandboxLimits(memory="512m", disk="256m", pids=256)
-BUSYBOX = "busybox:latest"
 MISSING = "grader-tests/no-such-image:1"
 UNREACHABLE = f"127.0.0.1:9/{MISSING}"
 """An image no engine has, in a registry that refuses at once (a pull never leaves this machine)."""
 
 
-def _sandbox(host: docker.DockerClient, limits: SandboxLimits = SMALL) -> Sandbox:
-    sandbox = Sandbox(host, sandbox_engine.TAG, run_id=labels.new_run_id(), limits=limits)
-    sandbox.__enter__()
-    try:
-        sandbox.load_images([BUSYBOX])
-    except BaseException:
-        sandbox.close()
-        raise
-    return sandbox
-
-
 @pytest.fixture(scope="module")
 def sandbox(host_engine: docker.DockerClient) -> Iterator[Sandbox]:
     """One small sandbox shared by the tests whose submissions it survives."""
-    shared = _sandbox(host_engine)
+    shared = started(host_engine)
     yield shared
     shared.close()
 
@@ -74,7 +62,7 @@ def _still_fine(host: docker.DockerClient, sandbox: Sandbox) -> None:
 
 @pytest.mark.usefixtures("leaves_nothing")
 def test_the_nested_engine_answers_and_closing_removes_everything(host_engine: docker.DockerClient) -> None:
-    sandbox = _sandbox(host_engine)
+    sandbox = started(host_engine)
     try:
         assert sandbox.client is not None and sandbox.client.ping()
         assert sandbox.client.info()["Driver"] == "overlay2"
@@ -101,14 +89,35 @@ def test_the_nested_engine_answers_and_closing_removes_everything(host_engine: d
 def test_a_nested_container_lies_inside_the_sandbox_cgroup(
     host_engine: docker.DockerClient, sandbox: Sandbox
 ) -> None:
+    """Seen from the host: the nested container's cgroup of each controller is one below the sandbox's."""
     sandbox_id = _container(host_engine, sandbox).id
-    code, output, _ = _run(sandbox, "cat /proc/self/cgroup")
+    assert sandbox.client is not None
+    nested = sandbox.client.containers.run(BUSYBOX, ["sleep", "60"], detach=True)
+    try:
+        for controller in ("memory", "pids", "cpu"):
+            own = Path("/sys/fs/cgroup", controller, "docker", sandbox_id, "docker", str(nested.id))
+            if Path("/sys/fs/cgroup/memory").is_dir():  # cgroup v1; v2 has one hierarchy
+                assert own.is_dir(), f"no {controller} cgroup of the nested container inside the sandbox's"
+    finally:
+        nested.remove(force=True)
+
+
+@pytest.mark.hostile
+@pytest.mark.xfail(
+    strict=True,
+    reason="known gap (docs/threat-model.md): on a cgroup v1 host the sandbox and its containers share "
+    "the host's cgroup namespace; a private one breaks `docker exec` and the cgroup files checks read",
+)
+def test_neither_the_sandbox_nor_its_containers_share_the_hosts_cgroup_namespace(
+    host_engine: docker.DockerClient, sandbox: Sandbox
+) -> None:
+    """Where the host's cgroup root is visible, its `release_agent` runs a program as the host's root."""
+    host_namespace = Path("/proc/self/ns/cgroup").readlink()  # this test's, the host's
+    assert _container(host_engine, sandbox).attrs["HostConfig"]["CgroupnsMode"] == "private"
+    code, output, _ = _run(sandbox, "readlink /proc/self/ns/cgroup; ls /sys/fs/cgroup/memory")
     assert code == 0
-    paths = {line.split(":")[1]: line.split(":")[2] for line in output.splitlines() if line.count(":") >= 2}
-    for controller in ("memory", "pids", "cpu,cpuacct" if "cpu,cpuacct" in paths else "cpu"):
-        path = paths[controller]
-        assert f"/{sandbox_id}/" in path, f"{controller} cgroup {path} is outside the sandbox's"
-        assert not path.rstrip("/").endswith(sandbox_id), "the nested container has no cgroup of its own"
+    assert output.splitlines()[0] != str(host_namespace)
+    assert "release_agent" not in output
 
 
 @pytest.mark.hostile
@@ -142,7 +151,7 @@ def test_writing_past_the_sandbox_disk_gets_no_space_left(
 @pytest.mark.hostile
 @pytest.mark.usefixtures("leaves_nothing")
 def test_processes_past_the_sandbox_bound_cannot_fork(host_engine: docker.DockerClient) -> None:
-    sandbox = _sandbox(host_engine, SandboxLimits(memory="512m", disk="256m", pids=128))
+    sandbox = started(host_engine, SandboxLimits(memory="512m", disk="256m", pids=128))
     try:
         code, output, _ = _run(sandbox, "for i in $(seq 500); do sleep 60 & done; echo all started")
         assert code != 0

@@ -11,4 +11,22 @@ if ! touch /sys/fs/cgroup/memory/.w 2>/dev/null && [ -d /sys/fs/cgroup/memory ];
     umount "$tmp"; rmdir "$tmp"
   done
 fi
+# On an internal network Docker still hands out a default route (its firewall drops what takes it):
+# an offline sandbox drops the route too, so a fetch fails at once ("network is unreachable").
+if [ "${SANDBOX_OFFLINE:-}" = 1 ]; then
+  /grader/probe/busybox ip route del default 2>/dev/null || true
+fi
+# User namespaces (cgroup v1 only): the nested engine maps its containers' root to an unprivileged
+# user of the host (dockremap, from 100000). The kernel mounts a new proc or sysfs in a user
+# namespace only where the whole of it is visible already: so the masks Docker lays over this
+# container's /proc and /sys go (its root, holding SYS_ADMIN, could lift them anyway), and the
+# cgroup hierarchies move off /sys to /run/cgroup (runc and dockerd find them by mountinfo).
+if [ "${SANDBOX_USERNS:-}" = 1 ] && [ -d /sys/fs/cgroup/memory ]; then
+  mkdir -p /run/cgroup
+  mount --move /sys/fs/cgroup /run/cgroup
+  awk '$5 ~ "^/(proc|sys)/" {print $5}' /proc/self/mountinfo | sort -r | while read -r point; do
+    umount "$point"
+  done
+  set -- --userns-remap=default "$@"
+fi
 exec dockerd "$@"
