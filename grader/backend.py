@@ -1,16 +1,21 @@
-"""A fast testinfra backend: one shell per checked container, every command framed through it.
+"""The testinfra glue: a fast backend for checked containers, and the Host the checks get.
 
 Stock testinfra's docker backend forks one `docker exec` per command (~80 ms). `ShellBackend`
-opens one exec session per container and sends each command down its stdin, followed by a
-trailer that prints a random per-shell marker and the exit status on stdout, and the marker on
-stderr; reading Docker's multiplexed stream until both markers arrive splits the outputs apart.
+opens one exec session per container and frames each command through it (grader.shell).
 
-The probe toolkit, a read-only directory at `PROBE_DIR` in the checked container, holds a static
-busybox. Commands run in the image's own `/bin/sh` when it works (so they behave as with stock
-testinfra), else in the probe's busybox sh (FROM scratch, distroless). PATH is the container's
-own followed by the probe's applets: the image's tools win, the probe fills the gaps (ps,
-netstat, ...). The probe's busybox is a "standalone shell" build that prefers its applets over
-PATH, which is why it is only the fallback shell.
+What the checks may trust decides how each fact is read:
+
+- Inside a checked container, only the grader's probe toolkit runs (grader.probe): the shell is
+  the probe's static busybox, by absolute path, with a PATH of the probe's applets alone. The
+  image's /bin/sh, PATH and tools are never run. The shell runs as a random user of its own,
+  which no process of the container has (they cannot change user: checked containers have no
+  capability and `no-new-privileges`), so they cannot read its stdin, environment or pipes in
+  /proc, where the framing markers travel. Only what needs the container's own view is asked
+  there (`host.run`, `host.process`).
+- Files come from the engine's archive API (`host.file`, `host.exists`), sockets and HTTP
+  answers from a lookout beside the container running the trusted busybox (`host.socket`,
+  `host.net`), files as the main process sees them (cgroups) from a lookout in its process
+  namespace (`host.pidns`). See grader.archive, grader.lookout and grader.host_modules.
 
 Each command runs in a subshell with stdin from /dev/null: `exit`, `cd` or variables do not leak
 into later commands, and a command reading stdin sees end of file instead of eating the protocol.
@@ -19,195 +24,62 @@ into later commands, and a command reading stdin sees end of file instead of eat
 from __future__ import annotations
 
 import contextlib
-import re
 import secrets
-import shutil
-import socket
-import struct
-import subprocess
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Callable, Iterable
 from types import TracebackType
-from typing import Any
+from typing import Any, ClassVar
 
 import docker
 import docker.errors
-import docker.types
 import testinfra.host
 from testinfra.backend import base
-from testinfra.modules.process import Process, int_or_float
 
-from grader.text import decode, shorten
+from grader import archive
+from grader.host_modules import ArchiveFile, BusyboxPsProcess, LookoutSocket
+from grader.lookout import Lookout, Namespace
+from grader.probe import PROBE_BIN, PROBE_BUSYBOX, PROBE_DIR, PROBE_PATH, make_probe_dir, probe_mount
+from grader.shell import OUTPUT_LIMIT, CommandTimeout, Expired, FramedShell, ShellError
+from grader.text import decode
 
-PROBE_DIR = "/.grader"
-PROBE_BUSYBOX = f"{PROBE_DIR}/busybox"
-PROBE_BIN = f"{PROBE_DIR}/bin"
+__all__ = [
+    "OUTPUT_LIMIT",
+    "PROBE_BIN",
+    "PROBE_BUSYBOX",
+    "PROBE_DIR",
+    "CommandTimeout",
+    "GraderHost",
+    "ShellBackend",
+    "ShellError",
+    "host_for",
+    "make_probe_dir",
+    "probe_mount",
+    "wait_until",
+]
+
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-OUTPUT_LIMIT = 1 << 20
-"""Bytes of each output stream kept per command; the rest is read and dropped."""
-
-_PICK_SHELL = (
-    f"if /bin/sh -c 'exit 0' </dev/null >/dev/null 2>&1; then exec /bin/sh; fi; exec {PROBE_BUSYBOX} sh"
-)
-_HEADER = struct.Struct(">BxxxL")
-_RECV_SIZE = 1 << 18
-
-
-class ShellError(RuntimeError):
-    """The shell in the checked container could not be started, or ended."""
-
-
-class CommandTimeout(Exception):
-    """A command did not finish in time; its shell was abandoned, the next command opens one."""
-
-    def __init__(self, command: str, timeout_s: float) -> None:
-        self.command = command
-        self.timeout_s = timeout_s
-        super().__init__(f"the command {shorten(command, 200)} did not finish within {timeout_s:g} s")
-
-
-class _Expired(Exception):
-    """The deadline of the current command passed."""
-
-
-def probe_mount(host_dir: str) -> docker.types.Mount:
-    """A read-only bind mount of the probe directory `host_dir` (a path on the engine's host)."""
-    return docker.types.Mount(target=PROBE_DIR, source=host_dir, type="bind", read_only=True)
-
-
-def make_probe_dir(path: Path, busybox: Path = Path("/bin/busybox")) -> Path:
-    """Fill `path` with a probe toolkit: a copy of the static `busybox` and its applet links."""
-    (path / "bin").mkdir(parents=True, exist_ok=True)
-    shutil.copy2(busybox, path / "busybox")
-    listing = subprocess.run([str(busybox), "--list"], capture_output=True, text=True, check=True)
-    for applet in listing.stdout.split():
-        link = path / "bin" / applet
-        if applet != "busybox" and not link.is_symlink():
-            link.symlink_to("../busybox")
-    return path
+DEFAULT_HELPER_IMAGE = "busybox:latest"
+"""The lookouts' image where no trusted ID is known (a student's own engine, the grader's tests)."""
+SHELL_UIDS = (1_500_000_000, 2_000_000_000)
+"""The probe's shell runs as a random user in this range: none a container is likely to have."""
 
 
 def wait_until(predicate: Callable[[], bool], *, timeout_s: float, interval_s: float = 0.05) -> bool:
     """Poll `predicate` until it holds (True) or `timeout_s` has passed (False)."""
     deadline = time.monotonic() + timeout_s
     while not predicate():
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
+        left = deadline - time.monotonic()
+        if left <= 0:
             return False
-        time.sleep(min(interval_s, remaining))
+        time.sleep(min(interval_s, left))
     return True
 
 
-@dataclass
-class _Stream:
-    """One output stream of a command, read up to its end marker; keeps at most OUTPUT_LIMIT."""
-
-    end: re.Pattern[bytes]
-    hold: int
-    kept: bytearray = field(default_factory=bytearray)
-    pending: bytearray = field(default_factory=bytearray)
-    ended: bool = False
-    status: bytes = b""
-    """What the end marker's group captured (the exit status on stdout)."""
-
-    def feed(self, data: bytes) -> None:
-        if self.ended:
-            return  # late output of a background process: nobody is waiting for it
-        self.pending += data
-        match = self.end.search(self.pending)
-        if match:
-            self.ended, self.status = True, bytes(match.group(match.lastindex or 0))
-        cut = match.start() if match else max(0, len(self.pending) - self.hold)
-        self._keep(self.pending[:cut])
-        del self.pending[:cut]
-
-    def _keep(self, data: bytearray) -> None:
-        room = OUTPUT_LIMIT - len(self.kept)
-        if room > 0:
-            self.kept += data[:room]
-
-
-class _Shell:
-    """One exec session running a shell, and the framing of commands through it."""
-
-    def __init__(self, raw: Any, container: str) -> None:
-        self._raw = raw  # docker-py's socket wrapper; holding it keeps the HTTP response alive
-        self._sock: socket.socket = getattr(raw, "_sock", raw)
-        self._container = container
-        self._buffer = bytearray()
-        marker = f"__grader_{secrets.token_hex(16)}__".encode()
-        self._marker = marker
-        self._out_end = re.compile(b"\n" + marker + rb" (\d+)\n")
-        self._err_end = re.compile(b"\n" + marker + b"\n")
-        self.pid = 0
-
-    def run(self, command: bytes, timeout_s: float) -> tuple[int, bytes, bytes]:
-        """Run `command`; its exit status, stdout and stderr. Raises _Expired or ShellError."""
-        deadline = time.monotonic() + timeout_s
-        self._send(self._script(command), deadline)
-        hold = len(self._marker) + 8
-        out, err = _Stream(self._out_end, hold), _Stream(self._err_end, hold)
-        streams = {1: out, 2: err}
-        while not (out.ended and err.ended):
-            stream, payload = self._next_frame(deadline)
-            streams.get(stream, out).feed(payload)
-        return int(out.status), bytes(out.kept), bytes(err.kept)
-
-    def close(self) -> None:
-        for closable in (self._sock, self._raw):
-            with contextlib.suppress(OSError):
-                closable.close()
-
-    def _script(self, command: bytes) -> bytes:
-        marker = self._marker
-        quoted = b"'" + command.replace(b"'", b"'\"'\"'") + b"'"
-        return (
-            b"( eval " + quoted + b" ) </dev/null; __grader_rc=$?; "
-            b"printf '\\n%s %d\\n' " + marker + b' "$__grader_rc"; '
-            b"printf '\\n%s\\n' " + marker + b" >&2\n"
-        )
-
-    def _send(self, data: bytes, deadline: float) -> None:
-        self._sock.settimeout(_remaining(deadline))
-        try:
-            self._sock.sendall(data)
-        except TimeoutError:
-            raise _Expired from None
-        except OSError as error:
-            raise ShellError(f"lost the shell in container {self._container}: {error}") from error
-
-    def _next_frame(self, deadline: float) -> tuple[int, bytes]:
-        """The next frame of Docker's multiplexed stream: (1 stdout | 2 stderr, payload)."""
-        while True:
-            if len(self._buffer) >= _HEADER.size:
-                stream, size = _HEADER.unpack_from(self._buffer)
-                end = _HEADER.size + size
-                if len(self._buffer) >= end:
-                    payload = bytes(self._buffer[_HEADER.size : end])
-                    del self._buffer[:end]
-                    return stream, payload
-            self._buffer += self._recv(deadline)
-
-    def _recv(self, deadline: float) -> bytes:
-        self._sock.settimeout(_remaining(deadline))
-        try:
-            data = self._sock.recv(_RECV_SIZE)
-        except TimeoutError:
-            raise _Expired from None
-        except OSError as error:
-            raise ShellError(f"lost the shell in container {self._container}: {error}") from error
-        if not data:
-            raise ShellError(f"the shell in container {self._container} ended")
-        return data
-
-
-def _remaining(deadline: float) -> float:
-    remaining = deadline - time.monotonic()
-    if remaining <= 0:
-        raise _Expired
-    return remaining
+def random_user() -> str:
+    """A `uid:gid` for the probe's shell, drawn afresh for each backend."""
+    low, high = SHELL_UIDS
+    uid = low + secrets.randbelow(high - low)
+    return f"{uid}:{uid}"
 
 
 class ShellBackend(base.BaseBackend):
@@ -228,20 +100,25 @@ class ShellBackend(base.BaseBackend):
         container: str,
         *,
         timeout_s: float = 10.0,
-        image_shell: bool = True,
         probe: bool = True,
+        helper_image: str = DEFAULT_HELPER_IMAGE,
         **kwargs: Any,
     ) -> None:
-        """`image_shell=False` always uses the probe's busybox sh, even if the image has one;
-        `probe=False` uses only the container's own /bin/sh and tools (no probe is mounted)."""
+        """`probe=False` is for containers the grader did not start, which have no probe: their
+        own /bin/sh and PATH run the commands, so `run` there proves nothing a student could not
+        fake. `helper_image` is the trusted busybox the lookouts run (an image ID when grading).
+        `sudo=True, sudo_user=NAME` runs the shell as that user of the container instead, where
+        the container's processes of that user can reach it: for setting up tests, not checks."""
         super().__init__(container, **kwargs)
         self.client = client
         self.container = container
         self.timeout_s = timeout_s
-        self.image_shell = image_shell
         self.probe = probe
-        self._shell: _Shell | None = None
+        self.helper_image = helper_image
+        self.user = random_user() if probe else "0"
+        self._shell: FramedShell | None = None
         self._abandoned_pid: int | None = None
+        self._lookouts: dict[str, Lookout] = {}
 
     def run(self, command: str, *args: str, **kwargs: Any) -> base.CommandResult:
         """Run `command` (with `args` quoted in, as testinfra does); `timeout_s=` overrides."""
@@ -251,20 +128,30 @@ class ShellBackend(base.BaseBackend):
         shell = self._open_shell()
         try:
             rc, stdout, stderr = shell.run(cmd_bytes, timeout_s)
-        except _Expired:
+        except Expired:
             self._abandoned_pid = shell.pid
-            self.close()
+            self._drop_shell()
             raise CommandTimeout(cmd, timeout_s) from None
         except ShellError:
-            self.close()
+            self._drop_shell()
             raise
         return self.result(rc, cmd_bytes, stdout, stderr)
 
+    def lookout(self, namespace: Namespace) -> Lookout:
+        """The lookout in the container's `namespace` ("net" or "pid"), made on first use."""
+        if namespace not in self._lookouts:
+            self._lookouts[namespace] = Lookout(
+                self.client, self.container, self.helper_image, namespace, self.timeout_s
+            )
+        return self._lookouts[namespace]
+
     def close(self) -> None:
-        """End the shell (it exits when its stdin closes); a later command opens a new one."""
-        if self._shell is not None:
-            self._shell.close()
-            self._shell = None
+        """End the shell (it exits when its stdin closes) and remove the lookouts; a later
+        command opens them again."""
+        self._drop_shell()
+        for lookout in self._lookouts.values():
+            lookout.close()
+        self._lookouts.clear()
 
     def __enter__(self) -> ShellBackend:
         return self
@@ -278,10 +165,8 @@ class ShellBackend(base.BaseBackend):
         self.close()
 
     def get_sudo_command(self, command: str, sudo_user: str | None) -> str:
-        """Commands already run as root: `sudo_user` switches with `su`, there is no sudo."""
-        if sudo_user is None:
-            return command
-        return self.quote("su -s /bin/sh %s -c %s", sudo_user, command)
+        """The command as it is: with a `sudo_user`, the shell itself is opened as that user."""
+        return command
 
     def get_encoding(self) -> str:
         """UTF-8: images rarely set a locale, and asking python in the image costs two commands."""
@@ -291,7 +176,18 @@ class ShellBackend(base.BaseBackend):
         """Text of command output; bytes that are not UTF-8 become U+FFFD instead of raising."""
         return decode(data)
 
-    def _open_shell(self) -> _Shell:
+    def container_path(self) -> list[str]:
+        """The folders of the container's own PATH (the image's), where its commands are."""
+        env = self.client.inspect_container(self.container)["Config"].get("Env") or []
+        paths = [item.removeprefix("PATH=") for item in env if item.startswith("PATH=")]
+        return [folder for folder in (paths[0] if paths else DEFAULT_PATH).split(":") if folder]
+
+    def _drop_shell(self) -> None:
+        if self._shell is not None:
+            self._shell.close()
+            self._shell = None
+
+    def _open_shell(self) -> FramedShell:
         if self._shell is None:
             shell = self._start_shell()
             try:
@@ -302,19 +198,20 @@ class ShellBackend(base.BaseBackend):
             self._shell = shell
         return self._shell
 
-    def _start_shell(self) -> _Shell:
+    def _start_shell(self) -> FramedShell:
         try:
             exec_id = self.client.exec_create(
                 self.container,
-                self._shell_command(),
+                [PROBE_BUSYBOX, "sh"] if self.probe else ["/bin/sh"],
                 stdin=True,
                 stdout=True,
                 stderr=True,
                 tty=False,
-                user="0",
-                environment={"PATH": self._path()},
+                user=self.sudo_user if self.sudo and self.sudo_user else self.user,
+                workdir="/",
+                environment={"PATH": PROBE_PATH if self.probe else ":".join(self.container_path())},
             )["Id"]
-            shell = _Shell(self.client.exec_start(exec_id, socket=True), self.container)
+            shell = FramedShell(self.client.exec_start(exec_id, socket=True), self.container)
         except docker.errors.APIError as error:
             raise ShellError(
                 f"cannot open a shell in container {self.container}: {error.explanation or error}"
@@ -322,7 +219,7 @@ class ShellBackend(base.BaseBackend):
         try:
             _, stdout, _ = shell.run(b"echo $$", self.timeout_s)
             shell.pid = int(stdout)
-        except (ShellError, _Expired, ValueError) as error:
+        except (ShellError, Expired, ValueError) as error:
             shell.close()
             missing = f"is the probe mounted at {PROBE_DIR}?" if self.probe else "does it have /bin/sh?"
             raise ShellError(
@@ -331,19 +228,6 @@ class ShellBackend(base.BaseBackend):
             ) from error
         return shell
 
-    def _shell_command(self) -> list[str]:
-        if not self.probe:
-            return ["/bin/sh"]
-        return [PROBE_BUSYBOX, "sh", "-c", _PICK_SHELL] if self.image_shell else [PROBE_BUSYBOX, "sh"]
-
-    def _path(self) -> str:
-        return f"{self._container_path()}:{PROBE_BIN}" if self.probe else self._container_path()
-
-    def _container_path(self) -> str:
-        env = self.client.inspect_container(self.container)["Config"].get("Env") or []
-        paths = [item.removeprefix("PATH=") for item in env if item.startswith("PATH=")]
-        return paths[0] if paths else DEFAULT_PATH
-
     def _exec_status(self, exec_id: str) -> str:
         try:
             state = self.client.exec_inspect(exec_id)
@@ -351,83 +235,113 @@ class ShellBackend(base.BaseBackend):
             return f"exec unknown: {error}"
         return f"exec running: {state.get('Running')}, exit code: {state.get('ExitCode')}"
 
-    def _kill_abandoned(self, shell: _Shell) -> None:
+    def _kill_abandoned(self, shell: FramedShell) -> None:
         """Kill the process group of the shell abandoned after a timeout, if still there."""
         pid, self._abandoned_pid = self._abandoned_pid, None
         if pid and pid != shell.pid:
-            with contextlib.suppress(_Expired):
+            with contextlib.suppress(Expired):
                 kill = f"{PROBE_BUSYBOX} kill" if self.probe else "kill"
                 shell.run(f"{kill} -9 -{pid} 2>/dev/null".encode(), self.timeout_s)
 
 
-class BusyboxPsProcess(Process):
-    """Processes as seen by a busybox `ps` that lacks time, lstart, pcpu and pmem.
+class GraderHost(testinfra.host.Host):
+    """A testinfra Host for one checked container, whose facts come from outside where they can.
 
-    Every attribute that ps knows is read at once, so attributes never need a second look-up;
-    asking for another raises AttributeError.
+    `host.file` and `host.exists` read the engine's archive API, `host.socket` and `host.net` a
+    lookout in the container's network namespace, `host.pidns` one in its process namespace;
+    `host.run` and `host.process` run the probe's tools inside (see the module's docstring).
     """
 
-    COLUMNS = (
-        "pid",
-        "ppid",
-        "pgid",
-        "sid",
-        "nice",
-        "vsz",
-        "rss",
-        "user",
-        "ruser",
-        "group",
-        "rgroup",
-        "tty",
-        "stat",
-        "comm",
-        "args",
-    )
+    backend: ShellBackend
 
-    def _get_processes(self, **filters: Any) -> list[dict[str, Any]]:
-        unknown = set(filters) - set(self.COLUMNS)
-        if unknown:
-            raise AttributeError(f"busybox ps has no {', '.join(sorted(unknown))} column")
-        lines = self.check_output("ps -o %s", ",".join(self.COLUMNS)).splitlines()[1:]
-        return [self._parse(line) for line in lines]
+    _OUTSIDE: ClassVar[dict[str, type[Any]]] = {"file": ArchiveFile, "socket": LookoutSocket}
 
-    def _parse(self, line: str) -> dict[str, Any]:
-        count = len(self.COLUMNS)
-        values = line.split(None, count - 1)
-        values += [""] * (count - len(values))
-        attrs = {key: int_or_float(value) for key, value in zip(self.COLUMNS, values, strict=True)}
-        attrs["args"] = values[-1]
-        return attrs
+    @property
+    def container(self) -> str:
+        """The ID (or name) of the checked container."""
+        return self.backend.container
 
-    def _get_process_attribute_by_pid(self, pid: int, name: str) -> dict[str, Any]:
-        raise AttributeError(f"busybox ps has no {name} column")
+    @property
+    def net(self) -> Lookout:
+        """The trusted busybox in the container's network namespace: `host.net.run("wget ...")`."""
+        return self.backend.lookout("net")
 
-    @classmethod
-    def get_module_class(cls, host: testinfra.host.Host) -> type[Process]:
-        return cls
+    @property
+    def pidns(self) -> Lookout:
+        """The trusted busybox in the container's process namespace: `/proc/1/root/PATH` there is
+        PATH as the main process sees it (its cgroup files, /proc, /sys)."""
+        return self.backend.lookout("pid")
 
+    def main_user(self) -> tuple[int, str]:
+        """(uid, name) of the user the container's main process runs as, from the engine: the user
+        it was started as (its configuration) and the image's own /etc/passwd (as built, whatever
+        the container wrote since). Exact for the containers the grader starts, which can never
+        change user (no capability, `no-new-privileges`). A stopped container has no main process:
+        ShellError says it is not running."""
+        api = self.backend.client
+        attrs = api.inspect_container(self.container)
+        if not attrs["State"].get("Running"):
+            raise ShellError(f"the container {self.container} is not running")
+        user = (attrs["Config"].get("User") or "0").split(":")[0]
+        passwd = archive.image_file(api, attrs["Image"], "/etc/passwd", limit=1 << 20) or b""
+        accounts = [line.split(":") for line in passwd.decode(errors="replace").splitlines()]
+        by_name = {
+            fields[0]: int(fields[2]) for fields in accounts if len(fields) > 2 and fields[2].isdigit()
+        }
+        uid = int(user) if user.isdigit() else by_name.get(user, -1)
+        names = {number: name for name, number in reversed(by_name.items())}
+        return uid, names.get(uid, user)
 
-class GraderHost(testinfra.host.Host):
-    """A testinfra Host whose process module also works with busybox's ps, as the probe's is."""
+    def exists(self, command: str) -> bool:
+        """Whether `command` is an executable file in one of the container's own PATH folders."""
+        return self._on_path(command) is not None
+
+    def find_command(self, command: str, extrapaths: Iterable[str] = ("/sbin", "/usr/sbin")) -> str:
+        """The path of `command` in the container's own PATH (or `extrapaths`); ValueError if none."""
+        found = self._on_path(command, extrapaths)
+        if found is None:
+            raise ValueError(f'cannot find "{command}" command')
+        return found
+
+    def close(self) -> None:
+        """Close the shell and remove the lookouts."""
+        self.backend.close()
+
+    def _on_path(self, command: str, extrapaths: Iterable[str] = ()) -> str | None:
+        folders = [""] if "/" in command else [*self.backend.container_path(), *extrapaths]
+        for folder in folders:
+            path = f"{folder.rstrip('/')}/{command}" if folder else command
+            resolved = archive.resolve(self.backend.client, self.container, path)
+            if resolved is not None and resolved[1].is_file and resolved[1].permissions & 0o111:
+                return path
+        return None
 
     def __getattr__(self, name: str) -> Any:
-        if name == "process" and self.run("ps -A -o lstart >/dev/null 2>&1").rc != 0:
+        module: Any = None
+        if name in self._OUTSIDE:
+            module = self._OUTSIDE[name].get_module(self)
+        elif name == "process" and (self.backend.probe or self.run("ps -A -o lstart >/dev/null 2>&1").rc):
             module = BusyboxPsProcess.get_module(self)
-            setattr(self, name, module)
-            return module
-        return super().__getattr__(name)
+        if module is None:
+            return super().__getattr__(name)
+        setattr(self, name, module)
+        return module
 
 
 def host_for(
-    client: docker.APIClient, container: str, *, timeout_s: float = 10.0, probe: bool = True
-) -> testinfra.host.Host:
+    client: docker.APIClient,
+    container: str,
+    *,
+    timeout_s: float = 10.0,
+    probe: bool = True,
+    helper_image: str = DEFAULT_HELPER_IMAGE,
+) -> GraderHost:
     """A testinfra Host checking `container` through a ShellBackend.
 
-    `probe=False` for containers the grader did not start (they have no probe).
-    Close its shell with `host.backend.close()`.
+    `probe=False` for containers the grader did not start (they have no probe); `helper_image`
+    is the trusted busybox (by ID) the lookouts run. Close it with `host.close()`.
     """
-    backend = ShellBackend(client, container, timeout_s=timeout_s, probe=probe)
+    backend = ShellBackend(client, container, timeout_s=timeout_s, probe=probe, helper_image=helper_image)
     host = GraderHost(backend)
     backend.set_host(host)
     return host

@@ -12,8 +12,8 @@ import docker.errors
 import requests
 from docker.models.containers import Container
 
-from grader.backend import PROBE_DIR
 from grader.exercise import Exercise
+from grader.probe import PROBE_DIR
 from grader.sandbox import PROBE_SOURCE
 from grader.text import decode, last_lines
 
@@ -67,10 +67,12 @@ def run_once(
     user: str | None = None,
     timeout_s: float | None = None,
     probe: bool = True,
+    shown: str | None = None,
 ) -> RunResult:
-    """Run `image` with `args` until it exits (or its time is up), like `docker run --rm`."""
+    """Run `image` with `args` until it exits (or its time is up), like `docker run --rm`;
+    `shown` is the image's name in the command shown to the student (when `image` is an ID)."""
     timeout = timeout_s or exercise.limits.run_timeout_s
-    command = _describe(image, args, entrypoint, user)
+    command = _describe(shown or image, args, entrypoint, user)
     container = client.containers.create(
         image, list(args) or None, entrypoint=entrypoint, user=user, **options(exercise, probe=probe)
     )

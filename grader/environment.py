@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING
 
 import docker
 import docker.errors
-import testinfra.host
 from docker.models.containers import Container
 from docker.models.images import Image
 from docker.models.networks import Network
 from docker.models.volumes import Volume
 
-from grader.backend import host_for
+from grader import archive
+from grader.backend import DEFAULT_HELPER_IMAGE, GraderHost, host_for
 
 if TYPE_CHECKING:
     from grader.runner import ScriptResult
@@ -34,7 +34,10 @@ class Environment:
     live: bool = False
     script: ScriptResult | None = None
     check_timeout_s: float = 10.0
-    _hosts: dict[str, testinfra.host.Host] = field(default_factory=dict, repr=False)
+    base_images: dict[str, str] = field(default_factory=dict)
+    """Each base image's ID by name, recorded when the sandbox was filled (Sandbox.load_images).
+    The script may have moved the names since; live, on the student's own engine, it is empty."""
+    _hosts: dict[str, GraderHost] = field(default_factory=dict, repr=False)
 
     def container(self, name: str) -> Container:
         """The container called `name`, running or not."""
@@ -56,14 +59,46 @@ class Environment:
             )
         return container
 
-    def host(self, name: str) -> testinfra.host.Host:
-        """A testinfra host inside the running container `name` (one shell, kept open)."""
+    def host(self, name: str) -> GraderHost:
+        """A testinfra host for the running container `name`: its files (`file`), sockets (`socket`),
+        network (`net`) and main process's view (`pidns`) are read from outside it, by the grader's
+        tools. It has no probe: `run` there uses the container's own shell and tools, which the
+        script chose, so checks never trust what it prints."""
         container = self.running(name)
         if container.id not in self._hosts:
             self._hosts[container.id] = host_for(
-                self.client.api, container.id, timeout_s=self.check_timeout_s, probe=False
+                self.client.api,
+                container.id,
+                timeout_s=self.check_timeout_s,
+                probe=False,
+                helper_image=self.base_images.get(DEFAULT_HELPER_IMAGE, DEFAULT_HELPER_IMAGE),
             )
         return self._hosts[container.id]
+
+    def base(self, name: str) -> Image:
+        """The base image `name` (such as `busybox:latest`) as the grader loaded it: by its recorded
+        ID, wherever the script moved the name; live, the image of that name."""
+        recorded = self.base_images.get(name)
+        if recorded is None:
+            return self.image(name)
+        try:
+            return self.client.images.get(recorded)
+        except docker.errors.ImageNotFound:
+            raise AssertionError(f"the base image {name} was removed") from None
+
+    def of_base(self, container: Container, name: str) -> bool:
+        """Whether `container` runs the base image `name`: by the recorded ID; live, by the ID of
+        that name or by the name it was started with (`busybox`, `busybox:1.36`)."""
+        image_id = container.attrs.get("Image")
+        if name in self.base_images:
+            return image_id == self.base_images[name]
+        started_as = container.attrs["Config"].get("Image", "").split("/")[-1].split("@")[0]
+        if started_as.split(":")[0] == name.split(":")[0]:
+            return True
+        try:
+            return image_id == self.image(name).id
+        except AssertionError:
+            return False
 
     def published(self, name: str, port: int, protocol: str = "tcp") -> int:
         """The host port on which container `name` publishes its `port`."""
@@ -95,8 +130,14 @@ class Environment:
         except docker.errors.ImageNotFound:
             raise AssertionError(f"there is no image named {name}") from None
 
+    def image_file(self, name: str, path: str, *, limit: int = 1 << 20) -> bytes | None:
+        """The regular file at `path` in the image `name` (its first `limit` bytes), read by the
+        engine from a container of it that is created, never started, and removed; None when the
+        image has no such file. Nothing of the image runs."""
+        return archive.image_file(self.client.api, self.image(name).id, path, limit=limit)
+
     def close(self) -> None:
-        """Close the shells opened in containers."""
+        """Close the shells opened in containers and remove the lookouts beside them."""
         for host in self._hosts.values():
-            host.backend.close()
+            host.close()
         self._hosts.clear()

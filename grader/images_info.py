@@ -33,8 +33,9 @@ class ImageInfo:
     history: list[Layer] = field(default_factory=list)
 
 
-def inspect(client: docker.DockerClient, name: str) -> ImageInfo:
-    """Everything checks may ask of image `name`, from inspect and history."""
+def inspect(client: docker.DockerClient, name: str, *, shown: str | None = None) -> ImageInfo:
+    """Everything checks may ask of image `name` (a name or an ID), from inspect and history;
+    `shown` is the name it goes by in `tag` (a base image asked for by name, looked up by ID)."""
     attrs = client.api.inspect_image(name)
     config = attrs.get("Config") or {}
     env = dict(item.split("=", 1) for item in config.get("Env") or [] if "=" in item)
@@ -44,7 +45,7 @@ def inspect(client: docker.DockerClient, name: str) -> ImageInfo:
     ]
     return ImageInfo(
         id=attrs["Id"],
-        tag=name,
+        tag=shown or name,
         entrypoint=config.get("Entrypoint"),
         cmd=config.get("Cmd"),
         exposed_ports=set(config.get("ExposedPorts") or {}),

@@ -13,7 +13,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -24,7 +24,7 @@ import pytest
 import testinfra.host
 
 from grader import containers
-from grader.backend import PROBE_DIR, ShellError, host_for
+from grader.backend import DEFAULT_HELPER_IMAGE, PROBE_DIR, ShellError, host_for
 from grader.build import BuildResult
 from grader.environment import Environment
 from grader.exercise import Exercise
@@ -51,6 +51,9 @@ class Target:
     client: docker.DockerClient | None = None
     env: Environment | None = None
     problem: str = ""  # why there is nothing to check, when there is not
+    base_images: dict[str, str] = field(default_factory=dict)
+    """Each base image's ID in the sandbox, by name (Sandbox.load_images); empty where the engine
+    is not one the grader filled (a student's own, live): there names are all there is."""
 
 
 class GradingPlugin:
@@ -91,7 +94,13 @@ class GradingPlugin:
             name = image or self._built_image()
             live = self.target.env is not None and self.target.env.live
             return containers.run_once(
-                self._client(), self.target.exercise, name, args, probe=not live, **options
+                self._client(),
+                self.target.exercise,
+                self._trusted(name),
+                args,
+                probe=not live,
+                shown=name,
+                **options,
             )
 
         return run
@@ -142,7 +151,8 @@ class GradingPlugin:
     def outcomes(self) -> list[CheckResult]:
         """One result per rubric item, in the order of checks.py."""
         return [
-            self.results.get(item.name) or _result(item, passed=False, found="The check did not run.")
+            self.results.get(item.name)
+            or _result(item, passed=False, found="The check did not run.", not_run=True)
             for item in self.items
         ]
 
@@ -163,7 +173,11 @@ class GradingPlugin:
         return built.image
 
     def _inspect(self, name: str) -> ImageInfo:
-        return inspect(self._client(), name)
+        return inspect(self._client(), self._trusted(name), shown=name)
+
+    def _trusted(self, name: str) -> str:
+        """A base image's recorded ID for its `name` (a tag the student could move), else `name`."""
+        return self.target.base_images.get(name, name)
 
     def _host(self, *, entrypoint: list[str] | None) -> Iterator[testinfra.host.Host]:
         client = self._client()
@@ -173,11 +187,16 @@ class GradingPlugin:
             )
         except containers.ContainerStopped as stopped:
             raise Unavailable(str(stopped)) from None
-        host = host_for(client.api, container.id, timeout_s=self.target.exercise.limits.check_timeout_s)
+        host = host_for(
+            client.api,
+            container.id,
+            timeout_s=self.target.exercise.limits.check_timeout_s,
+            helper_image=self._trusted(DEFAULT_HELPER_IMAGE),
+        )
         try:
             yield host
         finally:
-            host.backend.close()
+            host.close()
 
 
 def found_in(error: BaseException | None) -> str:
@@ -253,7 +272,7 @@ def deadline(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def _result(item: pytest.Item, *, passed: bool, found: str) -> CheckResult:
+def _result(item: pytest.Item, *, passed: bool, found: str, not_run: bool = False) -> CheckResult:
     rubric = item_of(item)
     assert rubric is not None
     return CheckResult(
@@ -265,4 +284,5 @@ def _result(item: pytest.Item, *, passed: bool, found: str) -> CheckResult:
         hint=rubric.hint,
         reproduce=rubric.reproduce,
         hidden=rubric.hidden,
+        not_run=not_run,
     )

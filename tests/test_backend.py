@@ -1,4 +1,5 @@
-"""ShellBackend against a real engine: framing, timeouts, and testinfra modules on three images."""
+"""ShellBackend against a real engine: framing, timeouts, testinfra modules on three images, and
+a hostile image whose own shell and tools lie."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import contextlib
 import io
 import platform
 import subprocess
+import tarfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -142,7 +144,7 @@ def container_of(api: docker.APIClient, start: Start) -> Iterator[Start]:
         if kind not in started:
             image = build_scratch(api) if kind == "scratch" else require_image(api, IMAGES[kind])
             started[kind] = name = start(image)
-            with ShellBackend(api, name) as setup_backend:
+            with ShellBackend(api, name, sudo=True, sudo_user="0") as setup_backend:
                 setup = setup_backend.run(SETUP)
             assert setup.rc == 0, setup.stderr
         return started[kind]
@@ -398,11 +400,84 @@ def test_system_info(host: testinfra.host.Host, kind: str) -> None:
 
 
 @pytest.mark.docker
-def test_image_tools_win_and_the_probe_fills_gaps(api: docker.APIClient, container_of: Start) -> None:
+def test_commands_name_the_image_tools_but_only_the_probe_runs(
+    api: docker.APIClient, container_of: Start
+) -> None:
     debian = host_for(api, container_of("debian"))
     try:
-        assert debian.find_command("ls") == "/usr/bin/ls"
-        assert debian.find_command("netstat") == f"{PROBE_BIN}/netstat"
-        assert debian.run("ls --version").stdout.startswith("ls (GNU coreutils)")
+        assert debian.find_command("ls") == "/usr/bin/ls"  # the image's PATH, read from outside
+        assert debian.exists("ls") and not debian.exists("netstat")
+        with pytest.raises(ValueError, match="cannot find"):
+            debian.find_command("netstat")
+        assert "BusyBox" in debian.run("ls --help").stderr + debian.run("ls --help").stdout
+        assert debian.run("echo $PATH").stdout == f"{PROBE_BIN}\n"
     finally:
-        debian.backend.close()
+        debian.close()
+
+
+# --- a hostile image: its own /bin/sh and tools print what checks look for ---------------------
+
+FAKE = (
+    b"#!/bin/sh\necho 'tcp 0 0 0.0.0.0:8080 0.0.0.0:* LISTEN'; echo uid=1000; printf '\\n__grader_x__ 0\\n'\n"
+)
+HOSTILE_DOCKERFILE = b"""FROM busybox:latest
+COPY fake /usr/local/bin/netstat
+RUN for tool in ss wget ps id cat ls; do cp /usr/local/bin/netstat /usr/local/bin/$tool; done \\
+ && rm /bin/sh && cp /usr/local/bin/netstat /bin/sh
+"""
+
+
+def _context(**files: bytes) -> io.BytesIO:
+    """A build context (a tar) holding `files`."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size, info.mode = len(data), 0o755
+            tar.addfile(info, io.BytesIO(data))
+    buffer.seek(0)
+    return buffer
+
+
+@pytest.fixture(scope="module")
+def hostile(api: docker.APIClient, start: Start) -> Iterator[str]:
+    """A container of an image whose tools (and a second /bin/sh) all print fake answers, running
+    `sleep` as root: nothing listens, nobody is uid 1000."""
+    require_image(api, IMAGES["busybox"])
+    tag = f"{PREFIX}-hostile:latest"
+    context = _context(Dockerfile=HOSTILE_DOCKERFILE, fake=FAKE)
+    stream = api.build(fileobj=context, custom_context=True, tag=tag, rm=True, decode=True, labels=LABELS)
+    errors = [chunk["error"] for chunk in stream if "error" in chunk]
+    assert not errors, errors
+    try:
+        yield start(tag, entrypoint=["sleep"], command=["3600"])
+    finally:
+        with contextlib.suppress(docker.errors.APIError):
+            api.remove_image(tag, force=True)
+
+
+@pytest.mark.docker
+def test_a_hostile_image_answers_nothing(api: docker.APIClient, hostile: str) -> None:
+    host = host_for(api, hostile)
+    try:
+        assert host.run("id -u").stdout.strip() != "1000"
+        assert host.run("cat /etc/hostname").stdout.strip() != "uid=1000"
+        assert not host.socket("tcp://0.0.0.0:8080").is_listening
+        assert host.socket.get_listening_sockets() == []
+        assert host.main_user() == (0, "root")
+        assert host.file("/usr/local/bin/netstat").content_string.startswith("#!/bin/sh")
+        assert [p.comm for p in host.process.filter(pid=1)] == ["sleep"]
+    finally:
+        host.close()
+
+
+@pytest.mark.docker
+def test_the_shell_is_out_of_reach_of_the_container_processes(api: docker.APIClient, hostile: str) -> None:
+    with ShellBackend(api, hostile) as backend:
+        pid = _shell_pid(backend)
+        attack = f"cat /proc/{pid}/environ; ls /proc/{pid}/fd/; cat /proc/{pid}/fd/0"
+        root = api.exec_create(hostile, [f"{PROBE_DIR}/busybox", "sh", "-c", attack], user="0")
+        output = api.exec_start(root["Id"]).decode()
+        assert "Permission denied" in output and "PATH" not in output, output
+        cmdline = api.exec_create(hostile, [f"{PROBE_DIR}/busybox", "cat", f"/proc/{pid}/cmdline"], user="0")
+        assert api.exec_start(cmdline["Id"]) == f"{PROBE_DIR}/busybox\0sh\0".encode()

@@ -24,7 +24,7 @@ def env(host_engine: docker.DockerClient) -> Iterator[Environment]:
     limits = SandboxLimits(memory="512m", disk="256m", pids=256)
     with Sandbox(host_engine, sandbox_engine.TAG, run_id=labels.new_run_id(), limits=limits) as sandbox:
         assert sandbox.client is not None
-        sandbox.load_images([BUSYBOX])
+        base_images = sandbox.load_images([BUSYBOX])
         client = sandbox.client
         client.networks.create("learning")
         client.volumes.create("data")
@@ -36,7 +36,9 @@ def env(host_engine: docker.DockerClient) -> Iterator[Environment]:
             ports={"8080/tcp": 18080},
         )
         client.containers.run(BUSYBOX, ["sh", "-c", "exit 3"], name="done", detach=True).wait()
-        environment = Environment(client, sandbox.address)
+        client.containers.run(BUSYBOX, ["sleep", "3600"], name="peer", network="learning", detach=True)
+        client.networks.get("learning").connect("web")
+        environment = Environment(client, sandbox.address, base_images=base_images)
         yield environment
         environment.close()
 
@@ -90,3 +92,43 @@ def test_networks_volumes_and_images_are_found_by_name(env: Environment) -> None
 def test_missing_networks_volumes_and_images_are_named(env: Environment, kind: str, name: str) -> None:
     with pytest.raises(AssertionError, match=f"there is no {kind} named {name}"):
         getattr(env, kind)(name)
+
+
+def test_files_are_read_from_outside_whatever_the_container_runs(env: Environment) -> None:
+    web = env.host("web")
+    assert web.file("/index.html").content == b"hello\n"
+    assert web.file("/index.html").is_file and not web.file("/nope").exists
+    assert "index.html" in web.file("/").listdir()
+    assert web.file("/bin/sh").is_symlink and web.file("/bin/sh").linked_to == "/bin/busybox"
+    assert (web.file("/etc/passwd").user, web.file("/etc/passwd").mode) == ("root", 0o644)
+
+
+def test_sockets_names_and_pages_are_asked_from_a_lookout_beside_the_container(env: Environment) -> None:
+    web = env.host("web")
+    assert web.socket("tcp://0.0.0.0:8080").is_listening
+    assert web.net.run("wget -q -O- http://127.0.0.1:8080/index.html").stdout == "hello\n"
+    assert web.net.run("ping -c 1 -W 1 peer").rc == 0
+    assert web.pidns.run("cat /proc/1/root/index.html").stdout == "hello\n"
+
+
+def test_base_images_go_by_the_recorded_id_whatever_the_script_tagged(env: Environment) -> None:
+    real = env.base(BUSYBOX)
+    fake = env.client.containers.run(BUSYBOX, ["touch", "/fake"], name="faker", detach=True)
+    fake.wait()
+    try:
+        fake.commit("busybox", "latest")  # the script's own image, now called busybox:latest
+        assert env.image(BUSYBOX).id != real.id
+        assert env.base(BUSYBOX).id == real.id
+        assert env.of_base(env.container("web"), BUSYBOX)
+        assert not env.of_base(fake, "registry:2")
+    finally:
+        fake.remove()
+        moved = env.image(BUSYBOX)
+        real.tag("busybox", "latest")
+        env.client.images.remove(moved.id)
+
+
+def test_a_file_of_an_image_is_read_without_running_it(env: Environment) -> None:
+    assert env.image_file(BUSYBOX, "/etc/group") is not None
+    assert env.image_file(BUSYBOX, "/nope") is None
+    assert env.image_file(BUSYBOX, "/etc") is None  # a folder is no file

@@ -3,8 +3,10 @@
     --memory 64m  --cpu-shares 512  --cpu-quota 50000 (per period 100000)
 
 Each limit is checked twice: in the engine's view (`docker inspect`: HostConfig), and in
-force, in the container's own cgroup files, read from inside it. A stopped container has
-no cgroup: none of its limits is in force, so every limit item needs it running.
+force, in the container's own cgroup files as its main process sees them, read by the grader's
+busybox in a lookout sharing its process namespace (`/proc/1/root/sys/fs/cgroup/...`): nothing
+the container runs answers. A stopped container has no cgroup: none of its limits is in
+force, so every limit item needs it running.
 
 The cgroup files differ between the two versions of cgroups (v2 when
 /sys/fs/cgroup/cgroup.controllers exists inside the container):
@@ -46,18 +48,6 @@ def _weights(shares: int) -> set[int]:
     return {old, new}
 
 
-def _of_busybox(env, container) -> bool:
-    """Whether `container` runs busybox: by the name it was started with, or by image id."""
-    name = container.attrs["Config"].get("Image", "")
-    # busybox, busybox:1.36, docker.io/library/busybox@sha256:...
-    if name.split("/")[-1].split("@")[0].split(":")[0] == "busybox":
-        return True
-    try:
-        return container.attrs.get("Image") == env.image(BASE).id
-    except AssertionError:  # no busybox:latest on this engine
-        return False
-
-
 def _size(n: int) -> str:
     if n % MIB == 0:
         return f"{n // MIB} MiB ({n} bytes)"
@@ -70,13 +60,13 @@ def _inside(env, read) -> str | None:
         host = env.host(NAME)
     except AssertionError as stopped:
         return f"{stopped}: a stopped container has no cgroup, so none of its limits is in force"
-    return read(host, host.run(f"test -e {CGROUP}/cgroup.controllers").rc == 0)
+    return read(host, host.pidns.run("test -e %s", f"/proc/1/root{CGROUP}/cgroup.controllers").rc == 0)
 
 
 def _read(host, *paths: str) -> tuple[str, str]:
     """(path, content) of the first of `paths` that can be read inside the container."""
     for path in paths:
-        done = host.run(f"cat {path}")
+        done = host.pidns.run("cat %s", f"/proc/1/root{path}")
         if done.rc == 0:
             return path, done.stdout.strip()
     raise AssertionError(f"inside {NAME}, {paths[0]} cannot be read")
@@ -182,7 +172,7 @@ def _problems(env, engine, cgroup) -> str:
 def test_running(env):
     container = env.running(NAME)
     image = container.attrs["Config"].get("Image", "")
-    assert _of_busybox(env, container), f"{NAME} runs the image {image}, not busybox"
+    assert env.of_base(container, BASE), f"{NAME} runs the image {image}, not busybox"
 
 
 @check(

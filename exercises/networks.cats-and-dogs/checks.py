@@ -3,8 +3,9 @@
     learning:  catserver, dogserver
     catsonly:  catserver, bobcatserver
 
-The networks and containers are found by name; who reaches whom is tested from inside
-the containers with busybox's `ping` (by name, and by address for what must stay apart).
+The networks and containers are found by name; who reaches whom is tested from each
+container's own network namespace, with the grader's busybox `ping` in a lookout beside it
+(by name, and by address for what must stay apart): nothing the containers run answers.
 
 Names are looked up only where Docker itself knows the answer. A name Docker's embedded
 DNS does not know is forwarded to the resolvers of the engine's machine: out of a grading
@@ -49,7 +50,7 @@ def _found_by_name(env, source: str, target: str) -> tuple[bool, str]:
     shared = (on_source & on_target) - BUILT_IN
     if shared:
         return True, f"they share the network {_listed(shared)}"
-    hosts = env.host(source).run("cat /etc/hosts").stdout
+    hosts = env.host(source).file("/etc/hosts").content.decode(errors="replace")
     for line in hosts.splitlines():
         if target in line.split("#")[0].split()[1:]:
             return True, f"the /etc/hosts of {source} names {target} (a link or --add-host)"
@@ -66,7 +67,7 @@ def _found_by_name(env, source: str, target: str) -> tuple[bool, str]:
 
 def _ping(env, source: str, destination: str) -> tuple[bool, str]:
     """Whether one ping from `source` to `destination` is answered, and ping's output."""
-    done = env.host(source).run(f"ping -c 1 -W 1 {destination}")
+    done = env.host(source).net.run("ping -c 1 -W 1 %s", destination)
     output = (done.stdout + done.stderr).strip()
     if done.rc != 0 and "packet loss" not in output and "bad address" not in output:
         raise AssertionError(f"ping does not work in {source}: {output or f'exit code {done.rc}'}")

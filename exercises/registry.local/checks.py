@@ -13,6 +13,12 @@ engine's machine:
   graded, the sandbox's loopback (or any address of it but env.address) cannot be reached from
   the grader: the request is made by busybox's wget in a throwaway container on the sandbox
   engine's host network, which is the sandbox's own network, the one the script pushed from.
+  That busybox is the one the grader loaded, by its ID: the script may have tagged an image of
+  its own `busybox:latest`.
+
+Only the registry's own answers count: what answers on the port of a container that does not
+run registry:2 (by the ID the grader loaded it with, whatever the script tagged `registry:2`)
+is not asked at all.
 
 A registry needs a moment to start (and again after a restart): each request is retried until
 an HTTP answer comes, for up to ANSWER_WAIT_S.
@@ -38,8 +44,8 @@ from typing import Any
 
 import docker.errors
 
-from grader import containers
 from grader.backend import wait_until
+from grader.lookout import run_beside
 from grader.rubric import check
 from grader.text import decode
 
@@ -99,9 +105,24 @@ def _published_ports(container) -> str:
     return f"it publishes {', '.join(shown)}" if shown else "it publishes no port"
 
 
+def _not_the_registry(env, container) -> str:
+    """What `container` runs instead of registry:2, in words (its name may be a moved tag)."""
+    started = container.attrs["Config"].get("Image", "?")
+    found = f"{NAME} runs the image {started}"
+    if started.split("/")[-1] in (IMAGE, f"docker.io/library/{IMAGE}"):
+        own, real = _short(container.attrs.get("Image", "")), _short(env.base(IMAGE).id)
+        found += f" ({own}), not the {IMAGE} the course uses ({real}): another image was tagged {IMAGE}"
+        return found
+    return f"{found}, not {IMAGE}"
+
+
 def _endpoint(env) -> Endpoint:
-    """Where the running container `registry` publishes its port 5000 (host port 5000 first)."""
+    """Where the running container `registry`, of registry:2, publishes its port 5000 (host port
+    5000 first)."""
     container = env.running(NAME)
+    assert env.of_base(container, IMAGE), (
+        f"{_not_the_registry(env, container)}; what answers on its port is not the registry"
+    )
     bindings = _bindings(container)
     assert bindings, (
         f"{NAME} does not publish its port {PORT}/tcp, so the registry cannot be reached "
@@ -135,23 +156,10 @@ def _wget(env, endpoint: Endpoint, path: str, accept: str) -> tuple[int, bytes]:
     # No `-T SECONDS`: the course's busybox wget has no timeout option (and crashes on -T); the
     # container is killed at check_timeout_s instead.
     command = ["wget", "-S", "-q", "-O", "-", "--header", f"Accept: {accept}", url]
-    helper = env.client.containers.create(
-        BASE,
-        command,
-        network_mode="host",
-        cap_drop=["ALL"],
-        security_opt=["no-new-privileges"],
-        mem_limit="32m",
-        pids_limit=8,
-        log_config=containers.LOG_CONFIG,
+    exit_code, timed_out, body, errors = run_beside(
+        env.client, env.base(BASE).id, command, network_mode="host", timeout_s=env.check_timeout_s
     )
-    try:
-        helper.start()
-        exit_code, timed_out = containers.wait(helper, env.check_timeout_s)
-        body = helper.logs(stdout=True, stderr=False)
-        said = decode(helper.logs(stdout=False, stderr=True))
-    finally:
-        helper.remove(force=True)
+    said = decode(errors)
     statuses = _STATUS.findall(said)
     if not statuses:
         lines = [line.strip() for line in said.splitlines() if line.strip()]
@@ -326,10 +334,7 @@ def _pull_back(env, endpoint: Endpoint):
 )
 def test_registry_running(env):
     container = env.running(NAME)
-    wanted = env.image(IMAGE)
-    assert container.image is not None and container.image.id == wanted.id, (
-        f"{NAME} runs the image {container.attrs['Config'].get('Image')}, not {IMAGE}"
-    )
+    assert container.attrs.get("Image") == env.base(IMAGE).id, _not_the_registry(env, container)
 
 
 @check(
@@ -400,7 +405,7 @@ def test_tag_99_listed(env):
 )
 def test_pulled_back_is_busybox(env):
     endpoint = _endpoint(env)
-    busybox = env.image(BASE)
+    busybox = env.base(BASE)
     unlike = _unlike_busybox(env, endpoint, _config_digest(env, endpoint, busybox), busybox)
     assert not unlike, unlike
     pulled = _pull_back(env, endpoint)

@@ -6,7 +6,8 @@
 What is shared is read from `docker inspect`: each container's Mounts (a volume's Name is
 a 64-hex id Docker made up when the volume is anonymous, and the name given when it is
 named) and vol2's HostConfig.VolumesFrom (as typed: a name or an id, `:ro` or `:rw` at
-the end). The file is read from inside vol1. No folder of the machine may be bound into
+the end). The file is read from vol1 by the engine (`docker cp`'s archive API), as vol1 has
+it: nothing vol1 runs answers. No folder of the machine may be bound into
 either container (a sandbox refuses bind mounts anyway; on a live engine it is checked).
 """
 
@@ -144,19 +145,19 @@ def test_vol2_uses_volumes_from(env):
     reproduce="docker exec vol1 cat /shared-data/hello.txt",
 )
 def test_vol1_sees_the_file(env):
-    host = env.host(VOL1)
-    done = host.run(f"cat {FILE}")
-    if done.rc != 0:
-        listing = host.run(f"ls -A {TARGET}")
+    files = env.host(VOL1).file
+    if not files(FILE).is_file:
+        folder = files(TARGET)
+        names = folder.listdir() if folder.is_directory else None
         where = (
-            f"{TARGET} holds {_listed(listing.stdout.split())}"
-            if listing.rc == 0 and listing.stdout.strip()
+            f"there is no folder {TARGET}"
+            if names is None
+            else f"{TARGET} holds {_listed(names)}"
+            if names
             else f"{TARGET} is empty"
-            if listing.rc == 0
-            else f"there is no folder {TARGET}"
         )
         raise AssertionError(f"inside {VOL1}, there is no {FILE}: {where}")
-    text = done.stdout
+    text = files(FILE).content.decode(errors="replace")
     if text.removesuffix("\n") == TEXT:
         return
     if not text:

@@ -4,6 +4,7 @@ Each folder tests/exercises/variants/<exercise-id>/<variant>/ is a submission (a
 Dockerfile or a setup.sh, and its files) with an expected.toml:
 
     about = "What is special about this submission."
+    hostile = true                # optional: it tries to fool the grader (marked `hostile`)
     fails = ["check_name", ...]   # exactly the items that must fail; [] for a correct variant
 """
 
@@ -33,6 +34,12 @@ def _id(expected: Path) -> str:
 
 def _expected_fails(expected: Path) -> set[str]:
     return set(tomllib.loads(expected.read_text())["fails"])
+
+
+def _graded(expected: Path) -> object:
+    """A case of the grading test; a hostile variant carries the `hostile` mark."""
+    hostile = tomllib.loads(expected.read_text()).get("hostile", False)
+    return pytest.param(expected, id=_id(expected), marks=[pytest.mark.hostile] if hostile else [])
 
 
 def _rubric_names(exercise: Exercise) -> set[str]:
@@ -73,7 +80,7 @@ def test_each_exercise_has_wrong_and_right_variants(folder: Path) -> None:
 
 @pytest.mark.docker
 @pytest.mark.slow
-@pytest.mark.parametrize("expected", CASES, ids=[_id(case) for case in CASES])
+@pytest.mark.parametrize("expected", [_graded(case) for case in CASES])
 def test_the_variant_fails_exactly_its_items(expected: Path) -> None:
     exercise = load(expected.parent.parent.name)
     result = grade(exercise, expected.parent)
