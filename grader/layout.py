@@ -11,9 +11,15 @@ Two layouts:
 
 from __future__ import annotations
 
+import datetime
+import os
+import stat
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from grader import walk
+from grader.assignment import moment
 
 SUBMITTED = "submitted"
 
@@ -52,7 +58,7 @@ def submitted_root(path: Path) -> Path:
 
 def student_folders(root: Path) -> list[Path]:
     """The students' folders, by name; hidden folders (.git, checkpoints) are no students."""
-    return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    return sorted(p for p in root.iterdir() if not p.name.startswith(".") and _is_dir(p))
 
 
 def found_exercises(path: Path, known: Collection[str], assignment_name: str = "") -> list[str]:
@@ -60,8 +66,8 @@ def found_exercises(path: Path, known: Collection[str], assignment_name: str = "
     found: set[str] = set()
     for student in student_folders(submitted_root(path)):
         parents = [student, student / assignment_name] if assignment_name else [student]
-        found.update(folder.name for parent in parents for folder in _subfolders(parent))
-    return sorted(found & set(known))
+        found.update(e for e in known if any(_is_dir(parent / e) for parent in parents))
+    return sorted(found)
 
 
 def discover(path: Path, exercise_ids: Collection[str], *, assignment_name: str = "") -> Class:
@@ -95,8 +101,83 @@ def _nested(
 def _exercise_folder(student: Path, exercise_id: str, assignment_name: str) -> Path | None:
     candidates = [student / assignment_name / exercise_id] if assignment_name else []
     candidates.append(student / exercise_id)
-    return next((folder for folder in candidates if folder.is_dir()), None)
+    return next((folder for folder in candidates if _is_dir(folder)), None)
 
 
-def _subfolders(folder: Path) -> list[Path]:
-    return [p for p in folder.iterdir() if p.is_dir()] if folder.is_dir() else []
+def _is_dir(path: Path) -> bool:
+    """Whether `path` is a folder (or a link to one, refused when graded); False when it cannot be
+    looked at. Only its name is looked up: a student's folder is never listed here, so one holding
+    a million files costs nothing."""
+    try:
+        return stat.S_ISDIR(os.stat(path).st_mode)
+    except (OSError, ValueError):
+        return False
+
+
+TIMESTAMP = "timestamp.txt"  # nbgrader's: when the student submitted, in their assignment's folder
+TIMESTAMP_BYTES = 200
+
+
+def submitted_at(folder: Path) -> dict[str, str]:
+    """When a submission was handed in, and how that is known: `{"at": ISO 8601, "source": ...}`.
+
+    The source is nbgrader's `timestamp.txt` (in the submission's folder or the folders holding it,
+    up to the student's) when one is readable, else "mtime" (the newest file's modification time),
+    else "unknown" (`at` is then "").
+    """
+    stamp = timestamp_of(folder)
+    if stamp:
+        return {"at": stamp, "source": TIMESTAMP}
+    newest = _newest_mtime(folder)
+    if newest is None:
+        return {"at": "", "source": "unknown"}
+    at = datetime.datetime.fromtimestamp(newest, datetime.timezone.utc).isoformat(timespec="seconds")
+    return {"at": at, "source": "mtime"}
+
+
+def timestamp_of(folder: Path) -> str:
+    """The date of nbgrader's timestamp.txt for this submission (ISO 8601), or "" when none is read."""
+    for where in _timestamp_places(folder):
+        stamp = _read_timestamp(where / TIMESTAMP)
+        if stamp:
+            return stamp
+    return ""
+
+
+def _timestamp_places(folder: Path) -> list[Path]:
+    """The submission's folder, then those holding it up to the student's (never the class's)."""
+    places = [folder]
+    for parent in list(folder.parents)[:2]:
+        if parent.name == SUBMITTED or (parent / SUBMITTED).is_dir():
+            break
+        places.append(parent)
+    return places
+
+
+def _read_timestamp(path: Path) -> str:
+    """The date in a timestamp.txt (nbgrader writes `2026-12-01 23:59:00.123456 UTC`), or ""."""
+    try:
+        with walk.open_regular(path) as handle:
+            raw = handle.read(TIMESTAMP_BYTES).decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+    text = raw.strip().removesuffix("UTC").strip()
+    when = moment(text)
+    return when.isoformat() if when is not None else ""
+
+
+def _newest_mtime(folder: Path) -> float | None:
+    """The newest modification time of the submission's regular files (as lstat sees them), bounded
+    by the walk's limits; None for a folder without any file or past its bounds."""
+    try:
+        entries = walk.walk(folder).entries
+    except (walk.Refused, OSError):
+        return None
+    times = []
+    for entry in entries:
+        if entry.kind == "file":
+            try:
+                times.append(os.lstat(entry.path).st_mtime)
+            except OSError:
+                continue
+    return max(times, default=None)

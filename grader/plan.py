@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from grader import assignment, exercise, layout, store
+from grader import assignment, exercise, layout, overrides, store, walk
 from grader.assignment import Assignment
 from grader.exercise import Exercise
 
@@ -17,27 +17,88 @@ class PlanError(ValueError):
 
 @dataclass(frozen=True)
 class Plan:
-    """The assignment, its exercises, the class, and each submission's key."""
+    """The assignment, its exercises, the class, each submission's key, and why the submissions that
+    cannot be graded cannot (each gets an error result saying so; the others are graded)."""
 
     assignment: Assignment
     exercises: dict[str, Exercise]
     roster: layout.Class
     keys: dict[tuple[str, str], str]
+    problems: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def key(self, submission: layout.Submission) -> str:
         return self.keys[(submission.student, submission.exercise_id)]
 
+    def problem(self, submission: layout.Submission) -> str:
+        """Why this submission cannot be graded, for the student; "" when it can."""
+        return self.problems.get((submission.student, submission.exercise_id), "")
 
-def make(submissions: Path, *, assignment_file: Path | None, exercise_ids: Sequence[str]) -> Plan:
-    """Read the assignment (a file, the --exercise ids, or what the submissions hold) and the class.
 
-    Raises PlanError, AssignmentError or LayoutError with a message for the instructor.
+def make(
+    submissions: Path,
+    *,
+    assignment_file: Path | None,
+    exercise_ids: Sequence[str],
+    overrides_file: Path | None = None,
+    roster_file: Path | None = None,
+) -> Plan:
+    """Read the assignment (a file, the --exercise ids, or what the submissions hold) and the class;
+    the overrides (`overrides_file`, else the one the assignment file names) and the roster's ids.
+
+    Raises PlanError, AssignmentError or LayoutError with a message for the instructor. A submission
+    that cannot be graded (see `walk`) is no error of the plan: its problem is in `Plan.problems`.
     """
     known = {item.id: item for item in exercise.all_exercises()}
     chosen = _assignment(submissions, assignment_file, exercise_ids, known)
     roster = layout.discover(submissions, chosen.exercise_ids, assignment_name=chosen.name)
-    keys = {(s.student, s.exercise_id): store.key(s.folder, known[s.exercise_id]) for s in roster.submissions}
-    return Plan(chosen, {e: known[e] for e in chosen.exercise_ids}, roster, keys)
+    chosen = with_extras(chosen, roster.students, overrides_file, roster_file)
+    keys: dict[tuple[str, str], str] = {}
+    problems: dict[tuple[str, str], str] = {}
+    for submission in roster.submissions:
+        where = (submission.student, submission.exercise_id)
+        keys[where], problems[where] = keyed(submission, known[submission.exercise_id], roster.root)
+    found = {where: problem for where, problem in problems.items() if problem}
+    return Plan(chosen, {e: known[e] for e in chosen.exercise_ids}, roster, keys, found)
+
+
+def with_extras(
+    chosen: Assignment, students: Sequence[str], overrides_file: Path | None, roster_file: Path | None
+) -> Assignment:
+    """The assignment with its overrides (checked against the class) and the roster's LMS ids."""
+    path = overrides_file or (Path(chosen.overrides_file) if chosen.overrides_file else None)
+    if path is not None:
+        found = overrides.load(path, chosen.exercise_ids)
+        overrides.check_students(found, students, str(path))
+        chosen = replace(chosen, overrides=found, overrides_file=str(path))
+    if roster_file is not None:
+        chosen = replace(chosen, ids=overrides.load_roster(roster_file))
+    return chosen
+
+
+def keyed(submission: layout.Submission, chosen: Exercise, root: Path) -> tuple[str, str]:
+    """A submission's key, and "" or why it cannot be graded (then its key is that of the problem).
+
+    Whatever is wrong with one submission is that submission's problem, never the batch's.
+    """
+    try:
+        _check_inside(submission.folder, root)
+        return store.key(submission.folder, chosen), ""
+    except walk.Refused as refused:
+        problem = str(refused)
+    except (OSError, ValueError) as unreadable:  # a folder that vanished, a name that is no text...
+        why = unreadable.strerror if isinstance(unreadable, OSError) else "a name in it is not text"
+        problem = f"Your folder could not be read ({why}): submit plain files and folders."
+    return store.refused_key(problem, chosen), problem
+
+
+def _check_inside(folder: Path, root: Path) -> None:
+    """A submission's folder must be within the class's folder, not reached through a link."""
+    real, top = walk.resolved(folder), walk.resolved(root)
+    if top not in real.parents:
+        raise walk.Refused(
+            f"Your folder {walk.shown(folder.name)} is (or is in) a symbolic link leading outside the "
+            "class's folder, which the grader does not follow: submit the folder itself."
+        )
 
 
 def todo(

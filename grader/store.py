@@ -4,7 +4,8 @@
 graded from: a key (a digest of the submission's files, the exercise's checks
 and the grader's version), the submission's folder and a digest of its files
 alone, the exercise's version and digest, tool versions and the IDs of the
-base images (the built image's ID is in the Result). A result whose key still
+base images (the built image's ID is in the Result), and when the submission was handed in
+(`submitted`: nbgrader's timestamp.txt, else the newest file's time, and which). A result whose key still
 matches is current: rerunning a batch skips it; `grader replay` grades it again.
 """
 
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from grader import __version__
+from grader import __version__, layout, walk
 from grader.exercise import Exercise
 from grader.result import Result
 
@@ -39,43 +40,75 @@ class Stored:
 
 
 def key(submission: Path, exercise: Exercise) -> str:
-    """What a result depends on: the submission's files, the exercise's definition, the grader."""
-    sha = _hash_files(submission)
+    """What a result depends on: the submission's files, the exercise's definition, the grader.
+
+    Raises walk.Refused, with a message for the student, for a submission past the walk's bounds
+    (the exercise's context size among them); nothing of it is read then.
+    """
+    sha = _hash_files(submission, _bounds(exercise))
     sha.update(f"exercise:{exercise.id}:{exercise.digest()}:grader:{__version__}".encode())
     return sha.hexdigest()
 
 
-def files_digest(submission: Path) -> str:
-    """A SHA-256 of the submission's files alone (paths and contents): whether it is still as graded."""
-    return _hash_files(submission).hexdigest()
+def refused_key(problem: str, exercise: Exercise) -> str:
+    """The key of a submission that cannot be graded: the same as long as its problem is."""
+    sha = hashlib.sha256(f"refused:{problem}".encode())
+    sha.update(f"exercise:{exercise.id}:{exercise.digest()}:grader:{__version__}".encode())
+    return sha.hexdigest()
 
 
-def _hash_files(submission: Path) -> hashlib._Hash:
+def files_digest(submission: Path, limit_bytes: int = walk.MAX_BYTES) -> str:
+    """A SHA-256 of the submission's files alone (paths and contents): whether it is still as graded.
+
+    A submission past the walk's bounds has the digest of its problem, read no further.
+    """
+    try:
+        return _hash_files(submission, walk.Bounds(bytes=limit_bytes)).hexdigest()
+    except walk.Refused as refused:
+        return hashlib.sha256(f"refused:{refused}".encode()).hexdigest()
+
+
+def _bounds(exercise: Exercise) -> walk.Bounds:
+    return walk.Bounds(bytes=exercise.limits.context_bytes)
+
+
+def _hash_files(submission: Path, bounds: walk.Bounds) -> hashlib._Hash:
+    """Every file's path and contents, every link's path and target, by path; folders count by what
+    they hold. Files are read in chunks, never past the size the walk counted."""
     sha = hashlib.sha256()
-    for relative, path in _files(submission):
-        content = _content(path)
-        sha.update(f"{len(relative)}:{relative}:{len(content)}:".encode())
-        sha.update(content)
+    for entry in walk.walk(submission, bounds).entries:
+        if entry.kind == "file":
+            _hash_file(sha, entry)
+        elif entry.kind == "link":
+            _hash_content(sha, entry.relative, os.fsencode(entry.target))
+        elif entry.note:  # a special file, or a folder that could not be read: never opened
+            _hash_content(sha, entry.relative, f"left out: {entry.note}".encode())
     return sha
 
 
-def _files(folder: Path) -> list[tuple[str, Path]]:
-    """Every file (and symbolic link) under `folder`, by relative path; links are not followed."""
-    found = []
-    for parent, folders, names in os.walk(folder):
-        links = [name for name in folders if Path(parent, name).is_symlink()]
-        for name in (*names, *links):
-            path = Path(parent, name)
-            found.append((path.relative_to(folder).as_posix(), path))
-    return sorted(found)
+def _hash_content(sha: hashlib._Hash, relative: str, content: bytes) -> None:
+    sha.update(_header(relative, len(content)))
+    sha.update(content)
 
 
-def _content(path: Path) -> bytes:
-    """A file's bytes; for a symbolic link, where it points; for an unreadable file, why."""
+def _header(relative: str, size: int) -> bytes:
+    return f"{len(relative)}:".encode() + os.fsencode(relative) + f":{size}:".encode()
+
+
+def _hash_file(sha: hashlib._Hash, entry: walk.Entry) -> None:
+    """A regular file's contents, streamed; for a file that cannot be opened, why."""
     try:
-        return os.readlink(path).encode() if path.is_symlink() else path.read_bytes()
+        handle = walk.open_regular(entry.path)
     except OSError as unreadable:
-        return f"unreadable: {unreadable.strerror}".encode()
+        _hash_content(sha, entry.relative, f"unreadable: {unreadable.strerror}".encode())
+        return
+    sha.update(_header(entry.relative, entry.size))
+    with handle:
+        try:
+            for chunk in walk.chunks(handle, entry.size):
+                sha.update(chunk)
+        except OSError as broken:  # a disk error midway: the digest says so, the batch goes on
+            sha.update(f"unreadable: {broken.strerror}".encode())
 
 
 def path_of(out: Path, student: str, exercise_id: str) -> Path:
@@ -90,12 +123,24 @@ def record(
         "format": FORMAT,
         "student": student,
         "exercise": {"id": exercise.id, "version": exercise.version, "digest": exercise.digest()},
-        "submission": {"path": str(submission.resolve()), "digest": files_digest(submission)},
+        "submission": {
+            "path": str(_where(submission)),
+            "digest": files_digest(submission, exercise.limits.context_bytes),
+        },
+        "submitted": layout.submitted_at(submission),
         "key": key,
         "graded_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         **provenance,
         "result": result.to_dict(),
     }
+
+
+def _where(submission: Path) -> Path:
+    """The submission's folder, resolved by the kernel (a hostile chain of links costs nothing)."""
+    try:
+        return walk.resolved(submission)
+    except OSError:
+        return Path(os.path.abspath(submission))
 
 
 def save(out: Path, data: dict[str, Any]) -> Path:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import pytest
 
 from grader import layout
 from grader.layout import LayoutError, Submission
+from tests import hostile_trees
 
 HELLO, WEB = "dockerfiles.hello", "dockerfiles.webserver"
 
@@ -88,3 +91,37 @@ def test_a_missing_or_empty_folder_is_a_layout_error(tmp_path: Path) -> None:
         layout.discover(tmp_path / "nowhere", [HELLO])
     with pytest.raises(LayoutError, match="holds no student folders"):
         layout.discover(tmp_path, [HELLO])
+
+
+@pytest.mark.timeout(60)
+def test_finding_submissions_lists_no_student_folder(tmp_path: Path) -> None:
+    _folder(tmp_path / "ana" / HELLO)
+    mallory = tmp_path / "mallory"
+    hostile_trees.many(_folder(mallory))
+    os.mkfifo(mallory / WEB)
+    (mallory / HELLO).symlink_to("/etc")
+    started = time.monotonic()
+    assert layout.found_exercises(tmp_path, {HELLO, WEB}) == [HELLO]
+    found = layout.discover(tmp_path, [HELLO, WEB])
+    assert time.monotonic() - started < 1, "only the exercises' names are looked up"
+    assert found.submissions == [
+        Submission("ana", HELLO, tmp_path / "ana" / HELLO),
+        Submission("mallory", HELLO, mallory / HELLO),  # a link: found, so that it is refused, said why
+    ]
+
+
+def test_a_folder_that_cannot_be_looked_at_is_no_submission(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _folder(tmp_path / "ana" / HELLO)
+    _folder(tmp_path / "ben" / HELLO)
+    real_stat = os.stat
+
+    def denied(path: object, *args: object, **kwargs: object) -> os.stat_result:
+        if str(path).startswith(str(tmp_path / "ben")):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_stat(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "stat", denied)
+    found = layout.discover(tmp_path, [HELLO])
+    assert [s.student for s in found.submissions] == ["ana"]

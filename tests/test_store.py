@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from pathlib import Path
 
 import pytest
 
-from grader import __version__, store
+from grader import __version__, store, walk
 from grader.exercise import Exercise, load
 from grader.result import CheckResult, Result
+from tests import hostile_trees
 
 PROVENANCE = {"tools": {"grader": __version__}, "base_images": {"busybox:latest": "sha256:abc"}}
 
@@ -145,3 +147,68 @@ def test_the_files_digest_is_the_submission_alone_and_is_recorded(
     assert data["submission"] == {"path": str(folder.resolve()), "digest": digest}
     (folder / "Dockerfile").write_text("FROM busybox\nCMD x\n")
     assert store.files_digest(folder) != digest
+
+
+# -- hostile submissions: keyed without reading what must not be read ------------
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("make", ["fifo", "loop", "dev_zero", "passwd"])
+def test_special_files_and_links_out_are_keyed_without_being_read(
+    tmp_path: Path, tiny: Exercise, make: str
+) -> None:
+    folder = hostile_trees.submission(tmp_path / "s")
+    before = store.key(folder, tiny)
+    hostile_trees.MAKERS[make](folder)
+    after = store.key(folder, tiny)
+    assert after != before, "what is left out still counts: its name and kind"
+    assert store.key(folder, tiny) == after
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("make", sorted(hostile_trees.REFUSED))
+def test_a_submission_past_the_bounds_has_no_key_but_a_stable_digest(
+    tmp_path: Path, tiny: Exercise, make: str
+) -> None:
+    folder = hostile_trees.submission(tmp_path / "s")
+    hostile_trees.MAKERS[make](folder)
+    try:
+        with pytest.raises(walk.Refused, match=hostile_trees.REFUSED[make]):
+            store.key(folder, tiny)
+        assert store.files_digest(folder) == store.files_digest(folder)
+        assert store.files_digest(folder) != store.files_digest(hostile_trees.submission(tmp_path / "t"))
+    finally:
+        hostile_trees.unnest(folder)
+
+
+def test_the_key_of_a_refused_submission_follows_its_problem(tiny: Exercise) -> None:
+    assert store.refused_key("too deep", tiny) == store.refused_key("too deep", tiny)
+    assert store.refused_key("too deep", tiny) != store.refused_key("too many", tiny)
+
+
+def test_the_byte_bound_is_the_exercise_s_context_bound(tmp_path: Path, tiny: Exercise) -> None:
+    folder = _submission(tmp_path / "s", Dockerfile="FROM busybox\n" + "#" * 100)
+    small = dataclasses.replace(tiny, limits=dataclasses.replace(tiny.limits, context_bytes=50))
+    store.key(folder, tiny)
+    with pytest.raises(walk.Refused, match="over the limit"):
+        store.key(folder, small)
+
+
+def test_folders_never_graded_are_not_keyed(tmp_path: Path, tiny: Exercise) -> None:
+    folder = _submission(tmp_path / "s")
+    before = store.key(folder, tiny)
+    (folder / ".git").mkdir()
+    (folder / ".git" / "index").write_text("x" * 1000)
+    assert store.key(folder, tiny) == before
+
+
+def test_a_record_says_when_the_submission_was_handed_in_and_how_that_is_known(
+    tmp_path: Path, tiny: Exercise
+) -> None:
+    folder = tmp_path / "ana" / "tiny.echo"
+    folder.mkdir(parents=True)
+    (folder / "Dockerfile").write_text("FROM busybox\n")
+    assert store.record("ana", tiny, "k", _result(), PROVENANCE, folder)["submitted"]["source"] == "mtime"
+    (folder.parent / "timestamp.txt").write_text("2026-12-02 10:30:00 UTC\n")
+    data = store.record("ana", tiny, "k", _result(), PROVENANCE, folder)
+    assert data["submitted"] == {"at": "2026-12-02T10:30:00+00:00", "source": "timestamp.txt"}
