@@ -19,6 +19,7 @@ from grader.text import LOG_LIMIT, last_lines, tail
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 NOISE = (" ---> ", "Removing intermediate container")
+STEP_LINE = re.compile(r"^Step \d+/\d+ : .*$", re.MULTILINE)
 
 
 @dataclass
@@ -31,6 +32,7 @@ class BuildResult:
     image: str = ""
     timed_out: bool = False
     duration_s: float = 0.0
+    cause: str = ""  # the engine's own error, unexplained (grader.failure reads it)
 
     @classmethod
     def refused(cls, reason: str) -> BuildResult:
@@ -46,8 +48,13 @@ class _Log:
         self.parts: list[str] = []
         self.size = 0
         self.dropped = 0
+        self.step = ""  # the last `Step N/M : ...` line seen
+        self.base = ""  # the last `Step N/M : FROM ...` line seen
 
     def add(self, text: str) -> None:
+        for step in STEP_LINE.findall(text):
+            self.step = step
+            self.base = step if step.upper().split(" : ", 1)[-1].startswith("FROM ") else self.base
         self.parts.append(text)
         self.size += len(text)
         while self.size > self.limit and len(self.parts) > 1:
@@ -56,7 +63,11 @@ class _Log:
             self.dropped += len(removed)
 
     def text(self) -> str:
-        return tail("".join(self.parts), cut_before=self.dropped)
+        """What was kept, after the last `Step N/M :` line and its stage's FROM when those were cut:
+        they name the step that failed or was running, and its base (grader.failure)."""
+        kept = tail("".join(self.parts), cut_before=self.dropped)
+        lost = [line for line in dict.fromkeys((self.base, self.step)) if line and line not in kept]
+        return "\n".join([*lost, kept])
 
 
 def build(
@@ -88,7 +99,7 @@ def build(
         urllib3.exceptions.HTTPError,
         OSError,
     ) as broken:
-        error = error or f"The build stopped: {_reason(broken)}"
+        error = error or _reason(broken)
     finally:
         timer.cancel()
     duration = time.monotonic() - started
@@ -101,7 +112,8 @@ def build(
             duration_s=duration,
         )
     if error:
-        return BuildResult(ok=False, log=log.text(), error=_explain(error, log), duration_s=duration)
+        explained = _explain(error, log)
+        return BuildResult(ok=False, log=log.text(), error=explained, duration_s=duration, cause=error)
     return BuildResult(ok=True, log=log.text(), image=tag, duration_s=duration)
 
 
@@ -136,6 +148,8 @@ def _explain(error: str, log: _Log) -> str:
         if not line.startswith(NOISE) and line.strip() != error
     ]
     ending = last_lines("\n".join([*lines, clean(error)]), 10)
+    if not lines:
+        return f"The image did not build. The build stopped: {clean(error)}"
     return f"The image did not build. The build ended with:\n{ending}"
 
 

@@ -11,19 +11,20 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import docker
 import docker.errors
 
-from grader import sandbox
+from grader import failure, sandbox, walk
 from grader.baseimages import sandbox_engine
 from grader.build import BuildResult, build
 from grader.context import ContextRefused, pack
 from grader.exercise import Exercise
 from grader.lint import advise
 from grader.plugin import Target, run_checks
-from grader.result import Result
+from grader.result import CheckResult, Result
 from grader.sandbox import Sandbox
 
 
@@ -31,14 +32,16 @@ def grade_image(
     result: Result, exercise: Exercise, submission: Path, host: docker.DockerClient, run_id: str
 ) -> None:
     """Fill `result` with the grading of a Dockerfile submission."""
-    result.advice = advise(submission / "Dockerfile")
+    result.advice = _advice(submission / "Dockerfile")
     try:
         context = pack(submission, limit_bytes=exercise.limits.context_bytes)
     except ContextRefused as refused:
-        result.checks = run_checks(Target(exercise, BuildResult.refused(str(refused))))
+        checks = run_checks(Target(exercise, BuildResult.refused(str(refused))))
+        result.checks = not_run(checks, failure.NOT_RUN_BUILD)
         result.reason = str(refused)
+        result.failure = failure.Failure(f"Your folder could not be built: {refused}")
         return
-    with _engine(host, exercise, run_id) as (client, kill):
+    with _engine(host, exercise, run_id) as (client, kill, base_images):
         built = build(
             client,
             context.tar,
@@ -52,29 +55,34 @@ def grade_image(
         result.image_id = _image_id(client, built)
         if built.timed_out:
             result.status = "timeout"
-        result.checks = run_checks(Target(exercise, built, client=None if built.timed_out else client))
-    if context.skipped:
-        result.advice.insert(0, _skipped_words(context.skipped))
+        checked = None if built.timed_out else client
+        result.checks = run_checks(Target(exercise, built, client=checked, base_images=base_images))
+    if not built.ok:
+        _failed(result, exercise, built, _text(submission / "Dockerfile"))
+    if context.left_out:
+        result.advice.insert(0, walk.left_out_words(context.left_out))
 
 
 @contextlib.contextmanager
 def _engine(
     host: docker.DockerClient, exercise: Exercise, run_id: str
-) -> Iterator[tuple[docker.DockerClient, Callable[[], None]]]:
-    """The engine to build and check on, and how to stop all it runs: a sandbox of its own, or the
-    engine at hand where that is a sandbox already (a notebook `grader autograde` runs), which has
-    the course's base images and is removed with all it holds once the notebook has run."""
+) -> Iterator[tuple[docker.DockerClient, Callable[[], None], dict[str, str]]]:
+    """The engine to build and check on, how to stop all it runs, and the base images' IDs there: a
+    sandbox of its own, or the engine at hand where that is a sandbox already (a notebook `grader
+    autograde` runs), which has the course's base images (known there by name only) and is removed
+    with all it holds once the notebook has run."""
     if sandbox.inside():
         try:
-            yield host, lambda: None
+            yield host, lambda: None, {}
         finally:
             with contextlib.suppress(docker.errors.DockerException):
                 host.images.remove(exercise.tag, force=True)
         return
-    with Sandbox(host, sandbox_engine.TAG, run_id=run_id) as own:
+    outside = exercise.build_network or exercise.run_network  # else no route off the machine
+    with Sandbox(host, sandbox_engine.TAG, run_id=run_id, outside=outside) as own:
         assert own.client is not None
-        own.load_images(exercise.images)
-        yield own.client, own.kill
+        base_images = own.load_images(exercise.images)
+        yield own.client, own.kill, base_images
 
 
 def _image_id(client: docker.DockerClient, built: BuildResult) -> str:
@@ -87,6 +95,42 @@ def _image_id(client: docker.DockerClient, built: BuildResult) -> str:
         return ""
 
 
-def _skipped_words(skipped: list[str]) -> str:
-    names = ", ".join(skipped[:5])
-    return f"Symbolic links that lead outside your folder were left out of the build: {names}."
+def _readable(dockerfile: Path) -> bool:
+    """Whether the Dockerfile may be read (linted, quoted): a regular file of a sensible size, never
+    through a link, a pipe or a device, never a sparse giant read whole."""
+    return not dockerfile.parent.is_symlink() and walk.regular_file(dockerfile)
+
+
+def _advice(dockerfile: Path) -> list[str]:
+    """The linter's advice, for a Dockerfile that may be read (`_readable`)."""
+    return advise(dockerfile) if _readable(dockerfile) else []
+
+
+def _text(dockerfile: Path) -> str:
+    """The Dockerfile's text, to name the line a parse error is on ("" when it may not be read)."""
+    if not _readable(dockerfile):
+        return ""
+    try:
+        return dockerfile.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def _failed(result: Result, exercise: Exercise, built: BuildResult, dockerfile: str) -> None:
+    """Note how the build failed (grader.failure), mark the checks it kept from running, and drop
+    advice that only repeats the failure's hint."""
+    result.failure = failure.of_build(
+        built.log,
+        built.cause,
+        timed_out=built.timed_out,
+        timeout_s=exercise.limits.build_timeout_s,
+        dockerfile=dockerfile,
+        images=tuple(exercise.images),
+    )
+    result.checks = not_run(result.checks, failure.NOT_RUN_BUILD)
+    result.advice = [advice for advice in result.advice if advice != result.failure.hint]
+
+
+def not_run(checks: list[CheckResult], why: str) -> list[CheckResult]:
+    """`checks` with every one that did not pass marked as not run, for `why` (outputs show no hint)."""
+    return [check if check.passed else replace(check, not_run=True, found=why) for check in checks]

@@ -14,10 +14,12 @@ from pathlib import Path
 
 import docker
 
+from grader import failure, walk
 from grader.baseimages import sandbox_engine
 from grader.context import ContextRefused, pack
 from grader.environment import Environment
 from grader.exercise import Exercise
+from grader.grade_image import not_run
 from grader.guard import Guard
 from grader.plugin import Target, run_checks
 from grader.result import Result
@@ -25,6 +27,7 @@ from grader.runner import ScriptResult, run_script
 from grader.sandbox import Sandbox
 
 SUBMISSION_BYTES = 32 * 1024 * 1024  # a script and its few files; the sandbox keeps them in memory
+NOT_RUN = "the script failed (see what went wrong above): fix it first, then this is checked"
 
 
 def grade_setup(
@@ -39,20 +42,32 @@ def grade_setup(
         )
     except ContextRefused as refused:
         result.reason = str(refused)
-        result.checks = run_checks(Target(exercise, problem=str(refused)))
+        result.failure = failure.Failure(f"Your folder could not be graded: {refused}")
+        result.checks = not_run(run_checks(Target(exercise, problem=str(refused))), NOT_RUN)
         return
-    with Sandbox(host, sandbox_engine.TAG, run_id=run_id, submission=packed.tar) as sandbox:
+    if packed.left_out:
+        result.advice.append(walk.left_out_words(packed.left_out))
+    outside = exercise.build_network or exercise.run_network  # else no route off the machine
+    with Sandbox(host, sandbox_engine.TAG, run_id=run_id, submission=packed.tar, outside=outside) as sandbox:
         assert sandbox.client is not None
-        sandbox.load_images(exercise.images)
+        base_images = sandbox.load_images(exercise.images)
         script = _run(host, sandbox, exercise)
-        _record(result, script, exercise)
+        _record(result, script, exercise, _script_text(submission / exercise.submitted_file))
         env = Environment(
-            sandbox.client, sandbox.address, script=script, check_timeout_s=exercise.limits.check_timeout_s
+            sandbox.client,
+            sandbox.address,
+            script=script,
+            check_timeout_s=exercise.limits.check_timeout_s,
+            base_images=base_images,
         )
         try:
-            result.checks = run_checks(Target(exercise, client=sandbox.client, env=env))
+            result.checks = run_checks(
+                Target(exercise, client=sandbox.client, env=env, base_images=base_images)
+            )
         finally:
             env.close()
+    if result.failure is not None:
+        result.checks = not_run(result.checks, NOT_RUN)
 
 
 def _run(host: docker.DockerClient, sandbox: Sandbox, exercise: Exercise) -> ScriptResult:
@@ -69,9 +84,28 @@ def _run(host: docker.DockerClient, sandbox: Sandbox, exercise: Exercise) -> Scr
     return script
 
 
-def _record(result: Result, script: ScriptResult, exercise: Exercise) -> None:
+def _record(result: Result, script: ScriptResult, exercise: Exercise, text: str) -> None:
+    """Keep how the script ended: its output, a sentence, and how it failed (grader.failure)."""
     result.log = script.output
     result.reason = script.summary(exercise.submitted_file, exercise.limits.script_timeout_s)
+    result.failure = failure.of_script(
+        exercise.submitted_file,
+        script.output,
+        exit_code=script.exit_code,
+        timed_out=script.timed_out,
+        timeout_s=exercise.limits.script_timeout_s,
+        script=text,
+    )
     if script.timed_out:
         result.status = "timeout"
     result.advice += script.refusals  # each begins "Refused: `--flag` ..." and says why
+
+
+def _script_text(path: Path) -> str:
+    """The script's text, to quote the line that failed: only a regular file of a sensible size."""
+    if path.parent.is_symlink() or not walk.regular_file(path):
+        return ""
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""

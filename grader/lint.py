@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from grader.failure import EMPTY, INSTRUCTIONS, before_from, first_word, unknown_instruction
+
 # Findings the course does not want to nag about: exercises say `FROM busybox`,
 # numeric user ids are not what a beginner needs to hear about, and SC2164
 # ("cd ... || exit") contradicts DL3003's advice (use WORKDIR) on the same line.
@@ -50,19 +52,32 @@ def advise(dockerfile: Path) -> list[str]:
         findings = json.loads(done.stdout or b"[]")
     except (OSError, subprocess.TimeoutExpired, json.JSONDecodeError):
         return []
-    return [_words(finding) for finding in findings if finding.get("code") not in QUIET]
+    text = dockerfile.read_text(encoding="utf-8", errors="replace")
+    if not any(line.strip() and not line.lstrip().startswith("#") for line in text.splitlines()):
+        return [EMPTY]
+    words = [_words(finding, text) for finding in findings if finding.get("code") not in QUIET]
+    return list(dict.fromkeys(words))  # DL3061 comes once a line before FROM; its sentence once
 
 
-def _words(finding: dict[str, object]) -> str:
+def _words(finding: dict[str, object], dockerfile: str = "") -> str:
+    """One finding in the course's words; a parse error or a missing FROM as a plain sentence."""
     code = str(finding.get("code", ""))
     line = finding.get("line", "?")
     if code == "DL1000":
-        return (
-            f"Line {line}: the linter could not read this line ({_one_line(finding.get('message'))}). "
-            "Check the instruction's spelling and syntax."
-        )
+        return _unreadable(line, dockerfile, finding.get("message"))
+    if code == "DL3061":
+        return before_from(dockerfile) or f"Line {line}: only ARG may come before the first FROM."
     text = COURSE_WORDS.get(code, str(finding.get("message", "")))
     return f"Line {line}: {text} ({code})"
+
+
+def _unreadable(line: object, dockerfile: str, message: object) -> str:
+    """A line hadolint could not parse: a word that is no instruction, or an instruction's syntax."""
+    word = first_word(dockerfile, line) if isinstance(line, int) else ""
+    if isinstance(line, int) and word and word.upper() not in INSTRUCTIONS and not word.startswith("#"):
+        return unknown_instruction(line, word)
+    said = _one_line(message).split(" expecting ")[0]
+    return f"Line {line}: the linter could not read this line ({said}): check the syntax of its instruction."
 
 
 def _one_line(text: object) -> str:

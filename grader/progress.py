@@ -20,6 +20,7 @@ from rich.text import Text
 
 from grader.batch import Job
 from grader.result import Result
+from grader.safe_text import for_terminal, terminal_line
 
 
 class RateColumn(ProgressColumn):
@@ -33,7 +34,8 @@ class RateColumn(ProgressColumn):
 
 
 class BatchProgress:
-    """A progress bar over the batch, and a line per graded submission above it."""
+    """A progress bar over the batch, and a line per graded submission above it; piped (no
+    terminal), the lines alone."""
 
     def __init__(self, console: Console, total: int) -> None:
         self.failed = 0
@@ -48,6 +50,7 @@ class BatchProgress:
             TextColumn("left"),
             TextColumn("{task.fields[failed]}"),
             console=console,
+            disable=not console.is_terminal,  # piped: the lines and the summary, no bar
         )
         self.task = self.progress.add_task("grading", total=total, failed="")
 
@@ -69,13 +72,15 @@ class BatchProgress:
 
     def note(self, text: str) -> None:
         """Print a line about the batch itself (the engine stopped answering, say) above the bar."""
-        self.progress.console.print(f"[yellow]{escape(text)}[/]", highlight=False)
+        self.progress.console.print(f"[yellow]{escape(for_terminal(text))}[/]", highlight=False)
 
 
-def line(job: Job, result: Result) -> str:
-    """One submission's outcome, for the terminal."""
+def line(job: Job, result: Result) -> Text:
+    """One submission's outcome, for the terminal: on one line, names as plain text."""
     style = "green" if result.status == "graded" else "red"
-    return (
-        f"  {escape(job.student):<10} {escape(job.exercise_id):<26} {result.score:>4g}/{result.max_score:<4g}"
-        f" [{style}]{result.status:<8}[/] {result.duration_s:5.1f} s"
+    return Text.assemble(
+        f"  {terminal_line(job.student):<10} {terminal_line(job.exercise_id):<26}",
+        f" {result.score:>4g}/{result.max_score:<4g} ",
+        (f"{terminal_line(result.status):<8}", style),
+        f" {result.duration_s:5.1f} s",
     )

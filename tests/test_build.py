@@ -61,8 +61,12 @@ def test_a_build_gives_its_image_and_its_output(build_of: Callable[..., BuildRes
 def test_a_flooding_build_keeps_a_bounded_log_with_its_end(build_of: Callable[..., BuildResult]) -> None:
     built = build_of(f"FROM busybox\nRUN yes {'flood' * 15} | head -c 3000000\n")
     assert built.ok
-    marks = CUT_MARKS.match(built.log)
+    marks = re.compile(CUT_MARKS.pattern, re.MULTILINE).search(built.log)
     assert marks, built.log[:200]
+    assert built.log[: marks.start()].splitlines() == [  # the step lines cut, kept before the mark
+        "Step 1/2 : FROM busybox",
+        f"Step 2/2 : RUN yes {'flood' * 15} | head -c 3000000",
+    ]
     kept = built.log[marks.end() :]
     assert len(kept) <= LOG_LIMIT
     assert kept.rstrip().splitlines()[-1].startswith("Successfully tagged test-build/")

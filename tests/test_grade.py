@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from grader import failure
 from grader import grade_image as grading
 from grader.exercise import Exercise
 from grader.grade import grade
@@ -38,15 +39,19 @@ def test_a_build_error_is_graded_zero_with_the_error_lines(
 ) -> None:
     result = grade(tiny, submission("FROM busybox\nRUN no-such-command\n"))
     assert (result.status, result.score) == ("graded", 0)
-    for found in _failed(result).values():
-        assert found.startswith("The image did not build.")
-        assert "no-such-command" in found
+    assert set(_failed(result).values()) == {failure.NOT_RUN_BUILD}
+    assert all(check.not_run for check in result.checks)
+    assert result.failure is not None and "no-such-command" in result.failure.step
+    assert result.failure.what == "The image did not build: a command failed at step 2/2."
+    assert result.reason.startswith("The image did not build.") and "no-such-command" in result.reason
 
 
 def test_an_endless_build_times_out_and_is_graded(tiny: Exercise, submission: Callable[..., Path]) -> None:
     result = grade(tiny, submission("FROM busybox\nRUN while true; do echo tick; done\n"))
     assert (result.status, result.score) == ("timeout", 0)
     assert "did not finish within 20 s" in result.reason
+    assert result.failure is not None and "RUN while true" in result.failure.step
+    assert "a loop that never ends" in result.failure.hint
     assert len(result.log) < 40_000
 
 

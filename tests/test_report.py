@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import re
+import sys
 
+import pytest
 from rich.console import Console
 
 from grader import report
+from grader.console import make as make_console
 from grader.result import CheckResult, Result
-from tests.results import SECRETS, hidden_check
+from tests.results import SECRETS, SGR, dangerous_on_terminal, hidden_check, hostile_result, terminal_output
+
+TERMINAL = True  # whether `_text` prints to a terminal or, as when piped, to a plain console
+
+
+@pytest.fixture(autouse=True, params=[True, False], ids=["terminal", "piped"])
+def _either_console(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test below reads the report both on a terminal and piped."""
+    monkeypatch.setattr(sys.modules[__name__], "TERMINAL", request.param)
 
 
 def _text(result: Result) -> str:
-    console = Console(record=True, width=120, color_system=None)
+    console = Console(record=True, width=120, color_system=None, force_terminal=TERMINAL)
     report.show(result, console)
     return console.export_text()
 
@@ -145,3 +156,56 @@ def test_a_hidden_check_shows_what_it_expects_and_nothing_it_found() -> None:
     assert "0/2" in text
     for word in SECRETS:
         assert word not in text
+
+
+def test_a_hostile_result_reaches_the_terminal_as_text() -> None:
+    output = terminal_output(report.render(hostile_result()))
+    assert not dangerous_on_terminal(output), dangerous_on_terminal(output)
+    text = SGR.sub("", output)
+    for shown in ("␛]0;pwned␇", "␛]52;c;", "␛[2J", "␛[1A␛[2K", "\\x9b2J", "\\u202e01/0", "<script>"):
+        assert shown in text, f"{shown!r} is not shown"
+    assert "✗ 0/10␍✓ 10/10" in text, "a carriage return cannot print over a verdict"
+
+
+def test_emoji_codes_and_markup_in_a_hostile_result_stay_as_typed() -> None:
+    result = hostile_result()
+    result.checks[0].found = ":white_check_mark: [green]10/10[/] [link=https://x]y[/link]"
+    text = SGR.sub("", terminal_output(report.render(result)))
+    assert ":white_check_mark: [green]10/10[/] [link=https://x]y[/link]" in text
+    assert "✅" not in text and "\x1b]8;" not in text
+
+
+LONG_COMMAND = "docker run --rm --name a-very-long-container-name " + " ".join(
+    f"--env VARIABLE_{n}=value" for n in range(12)
+)
+
+
+def test_piped_the_report_is_plain_lines_and_each_command_to_try_is_whole(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    result = _failed_result()
+    result.checks[0].reproduce = LONG_COMMAND
+    result.checks[0].found = "it printed 'Hello Container'\nand a second line"
+    result.reason = "It went wrong."
+    report.show(result, make_console())  # stdout is captured here: no terminal, as when piped
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "dockerfiles.hello  graded  2/5 points (40%)  (2.5 s)"
+    assert f"    Try: {LONG_COMMAND}" in lines, "the command whole, on a line of its own"
+    assert lines[lines.index("✗ prints hello  0/3") + 1 :][:4] == [
+        "    Expected: It prints exactly `Hello container`.",
+        "    Found: it printed 'Hello Container'",
+        "    and a second line",
+        "    Hint: Mind the small c.",
+    ]
+    assert lines[lines.index("What went wrong:") :][:2] == ["What went wrong:", "    It went wrong."]
+    text = "\n".join(lines)
+    assert "…" not in text and not set(text) & set("│─┃━╭╮╰╯"), "no ellipsis, no box"
+    assert "\x1b" not in text
+
+
+def test_on_a_terminal_each_command_to_try_is_below_the_table_on_a_line_of_its_own() -> None:
+    result = _failed_result()
+    text = SGR.sub("", terminal_output(report.render(result), width=100))
+    assert "✗ prints hello  Try: docker run --rm hello" in text.splitlines()
+    table = text.split("✗ prints hello  Try:")[0]
+    assert "docker run" not in table, "no command cut by a table cell"

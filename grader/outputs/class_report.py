@@ -1,165 +1,271 @@
 """The static HTML report an instructor opens: the class at a glance, and a page per student.
 
-`report/index.html`: the gradebook (the CSV's numbers), each exercise's score
-distribution as a bar histogram in plain CSS, and the most failed checks.
-`report/<student>.html`: everything graded for one student, hidden checks
-included. No scripts, nothing fetched.
+`report/index.html`: the gradebook (totals, percentages and status first, each exercise headed
+with its maximum and weight, a class summary row, a legend of the statuses), who needs attention
+(errors, timeouts, zeros, missing and late work), each check's pass rate (failed and not run apart,
+with links to the students), each exercise's score histogram with its counts, and the class sorted
+by total. `report/<student>.html`: everything graded for one student (`student_report`). No
+scripts, nothing fetched: the page's policy forbids both.
 """
 
 from __future__ import annotations
 
 import statistics
-from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Iterable
 from pathlib import Path
-from urllib.parse import quote
 
 from grader.assignment import Assignment
-from grader.gradebook import Gradebook
-from grader.outputs.feedback_html import exercise_section
-from grader.outputs.html import page, score, text
-from grader.result import Result
+from grader.gradebook import STATUSES, ExerciseGrade, Grade, Gradebook
+from grader.gradebook_csv import column
+from grader.outputs import report_stats, student_report
+from grader.outputs.html import page, text
+from grader.outputs.report_stats import Bin, CheckRate, Concern, histogram
+from grader.outputs.student_report import Records, href
 
-BINS = 10
-MOST_FAILED = 10
-
-
-@dataclass(frozen=True)
-class Bin:
-    """Students whose score fell in [low, high] (high included for the last bin)."""
-
-    low: float
-    high: float
-    count: int
+__all__ = ["Bin", "histogram", "index_page", "write"]
 
 
-def histogram(scores: list[float], full: float, bins: int = BINS) -> list[Bin]:
-    """Scores from 0 to `full` counted in `bins` equal bins (one bin when full is 0)."""
-    if full <= 0:
-        return [Bin(0, 0, len(scores))]
-    width = full / bins
-    counts = Counter(min(int(value / width), bins - 1) for value in scores)
-    return [Bin(round(i * width, 2), round((i + 1) * width, 2), counts[i]) for i in range(bins)]
-
-
-def most_failed(book: Gradebook, limit: int = MOST_FAILED) -> list[tuple[str, str, int, int]]:
-    """(exercise, check, students failing it, students graded on it), most failed first."""
-    failed: Counter[tuple[str, str]] = Counter()
-    graded: Counter[tuple[str, str]] = Counter()
-    for results in book.students.values():
-        for result in results.values():
-            for check in result.checks:
-                graded[(result.exercise, check.name)] += 1
-                failed[(result.exercise, check.name)] += not check.passed
-    ranked = sorted((item for item in failed.items() if item[1]), key=lambda item: (-item[1], item[0]))
-    return [(exercise, name, count, graded[(exercise, name)]) for (exercise, name), count in ranked[:limit]]
-
-
-def write(book: Gradebook, chosen: Assignment, folder: Path) -> Path:
-    """Write index.html and a page per student into `folder`."""
+def write(book: Gradebook, chosen: Assignment, folder: Path, records: Records | None = None) -> Path:
+    """Write index.html and a page per student into `folder` (the batch's `report/`)."""
     folder.mkdir(parents=True, exist_ok=True)
+    records = records or {}
     for student in book.students:
-        (folder / f"{student}.html").write_text(student_page(book, student))
+        content = student_report.student_page(book, student, records, folder.parent)
+        (folder / f"{student}.html").write_text(content, encoding="utf-8")
     index = folder / "index.html"
-    index.write_text(index_page(book, chosen))
+    index.write_text(index_page(book, chosen), encoding="utf-8")
     return index
 
 
 def index_page(book: Gradebook, chosen: Assignment) -> str:
     title = f"Gradebook: {chosen.name}"
-    due = f"<p>Due {text(chosen.due)}.</p>" if chosen.due else ""
+    grades = [book.grade(student) for student in book.students]
     body = [
         f"<h1>{text(title)}</h1>",
-        due,
-        f"<p>{len(book.students)} students, {len(book.exercises)} exercises.</p>",
+        _facts(book, chosen),
+        '<nav><a href="#gradebook">Gradebook</a> · <a href="#attention">Needs attention</a> ·'
+        ' <a href="#checks">Checks</a> · <a href="#distributions">Distributions</a> ·'
+        ' <a href="#by-total">By total</a></nav>',
         "<h2>Students</h2>",
-        _gradebook_table(book),
-        "<h2>Score distribution per exercise</h2>",
-        *(_distribution(book, exercise) for exercise in book.exercises),
-        "<h2>Most failed checks</h2>",
-        _most_failed_table(book),
+        _gradebook_table(book, grades),
+        _legend(),
+        '<h2 id="attention">Needs attention</h2>',
+        _attention(report_stats.concerns(book)),
+        "<h2>Each check</h2>",
+        _checks_table(report_stats.check_rates(book)),
+        '<h2 id="distributions">Score distributions</h2>',
+        _distribution("total", "Total (percent)", [g.percent for g in grades], 100),
+        *(_exercise_distribution(book, grades, exercise) for exercise in book.exercises),
+        '<h2 id="by-total">The class by total</h2>',
+        _by_total(grades),
     ]
-    return page(title, "\n".join(body))
+    return page(title, "\n".join(body), wide=True)
 
 
-def student_page(book: Gradebook, student: str) -> str:
-    total, possible = book.total(student)
-    results = sorted(book.students[student].values(), key=lambda r: r.exercise)
-    missing = [e for e in book.exercises if e not in book.students[student]]
-    body = [
-        '<p><a href="index.html">← the class</a></p>',
-        f"<h1>{text(student)}</h1>",
-        f'<p>Total: <strong id="total">{score(total, possible)}</strong></p>',
-        *(f"<p>{text(exercise)}: not handed in.</p>" for exercise in missing),
-        *(exercise_section(result, for_student=False) for result in results),
-    ]
-    return page(f"{student}: {score(total, possible)}", "\n".join(body))
+def _facts(book: Gradebook, chosen: Assignment) -> str:
+    facts = [f"{len(book.students)} students, {len(book.exercises)} exercises."]
+    if chosen.due:
+        facts.append(f"Due {chosen.due}.")
+    if chosen.late_penalty:
+        penalty = chosen.late_penalty
+        facts.append(f"Late work loses {penalty.per_day:g}% per started day, at most {penalty.max:g}%.")
+    if chosen.extensions:
+        facts.append(f"{len(chosen.extensions)} extension(s).")
+    if chosen.release_hints:
+        shown = "released" if chosen.released() else "held back from students"
+        facts.append(f"Hints and hidden checks' findings: {shown} (release {chosen.release_hints}).")
+    if chosen.overrides:
+        facts.append(f"{len(chosen.overrides)} override(s) applied.")
+    return f'<p class="facts">{text(" ".join(facts))}</p>'
 
 
-def _gradebook_table(book: Gradebook) -> str:
-    head = "".join(f'<th class="number">{text(e)}</th>' for e in book.exercises)
-    rows = []
-    for student, results in book.students.items():
-        cells = "".join(_score_cell(results.get(e)) for e in book.exercises)
-        total, possible = book.total(student)
-        link = f'<a href="{quote(student)}.html">{text(student)}</a>'
-        sums = f'<td class="number">{total:g}</td><td class="number">{possible:g}</td>'
-        rows.append(f"<tr><td>{link}</td>{cells}{sums}</tr>")
+def _gradebook_table(book: Gradebook, grades: list[Grade]) -> str:
+    """Student, total, percent, status, late, then each exercise headed with its maximum and weight;
+    a class summary row last."""
+    heads = "".join(_exercise_head(book, exercise) for exercise in book.exercises)
+    head = (
+        '<tr><th>Student</th><th class="number total">Total</th><th class="number">%</th>'
+        f'<th>Status</th><th class="number">Late (days)</th>{heads}</tr>'
+    )
+    rows = "".join(_student_row(grade) for grade in grades)
     return (
-        f'<table id="gradebook"><thead><tr><th>student</th>{head}'
-        '<th class="number">total</th><th class="number">possible</th></tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table>"
+        f'<div class="scroll"><table id="gradebook"><thead>{head}</thead><tbody>{rows}</tbody>'
+        f"<tfoot>{_summary_row(book, grades)}</tfoot></table></div>"
     )
 
 
-def _score_cell(result: Result | None) -> str:
-    """The score alone (as in the CSV); a status other than graded shows in red, named on hover."""
-    if result is None:
-        return '<td class="number"></td>'
-    if result.status == "graded":
-        return f'<td class="number">{result.score:g}</td>'
-    return f'<td class="number failed" title="{text(result.status)}">{result.score:g}</td>'
+def _exercise_head(book: Gradebook, exercise: str) -> str:
+    full, weight = book.points.get(exercise, 0), book.worth(exercise)
+    return (
+        f'<th class="number exercise" title="{text(column(book, exercise))}">'
+        f'{_breakable(exercise)}<span class="limits"><span>max {full:g}</span>'
+        f" <span>weight {weight:g}</span></span></th>"
+    )
 
 
-def _distribution(book: Gradebook, exercise: str) -> str:
-    """One exercise's histogram of scores, with its numbers."""
-    results = [r[exercise] for r in book.students.values() if exercise in r]
-    scores = [r.score for r in results]
+def _breakable(name: str) -> str:
+    """A name, escaped, that may break after its dots and hyphens (and nowhere else)."""
+    return text(name).replace(".", ".<wbr>").replace("-", "-<wbr>")
+
+
+def _student_row(grade: Grade) -> str:
+    link = f'<a href="{href(grade.student + ".html")}">{text(grade.student)}</a>'
+    cells = "".join(_exercise_cell(line) for line in grade.exercises)
+    late = str(grade.late_days) if grade.late_days else ""
+    return (
+        f'<tr data-student="{text(grade.student)}"><td>{link}</td>'
+        f'<td class="number total">{grade.total:g}/{grade.possible:g}</td>'
+        f'<td class="number percent">{grade.percent:g}</td>'
+        f'<td class="status status-{_slug(grade.status)}">{text(grade.status)}</td>'
+        f'<td class="number late">{late}</td>{cells}</tr>'
+    )
+
+
+def _exercise_cell(line: ExerciseGrade) -> str:
+    """An exercise's points; a status other than graded, or an adjustment, is said in words too."""
+    if line.result is None and not line.adjusted:
+        return '<td class="number muted">–</td>'
+    marks: list[str] = []
+    if line.result is not None and line.result.status != "graded":
+        marks.append(line.result.status)
+    if line.adjusted:
+        marks.append("adjusted")
+    note = "".join(f' <span class="mark">{text(mark)}</span>' for mark in marks)
+    failed = " failed" if line.result is not None and line.result.status != "graded" else ""
+    return f'<td class="number{failed}">{line.points:g}{note}</td>'
+
+
+def _summary_row(book: Gradebook, grades: list[Grade]) -> str:
+    """The class's means: total, percent, and each exercise's points among those who handed it in."""
+    if not grades:
+        return ""
+    statuses = "<br>".join(f"{n} {text(s)}" for s, n in _counts(g.status for g in grades).items())
+    late = sum(1 for g in grades if g.late_days)
+    cells = "".join(_mean_cell(book, grades, exercise) for exercise in book.exercises)
+    return (
+        f'<tr class="summary"><th>Class mean ({len(grades)})</th>'
+        f'<td class="number total">{statistics.mean(g.total for g in grades):.2f}/{grades[0].possible:g}</td>'
+        f'<td class="number">{statistics.mean(g.percent for g in grades):.1f}</td>'
+        f'<td>{statuses}</td><td class="number">{late or ""}</td>{cells}</tr>'
+    )
+
+
+def _mean_cell(book: Gradebook, grades: list[Grade], exercise: str) -> str:
+    points = [
+        line.points for g in grades for line in g.exercises if line.exercise == exercise and line.result
+    ]
+    mean = f"{statistics.mean(points):.2f}" if points else "–"
+    return f'<td class="number" title="{len(points)} handed in">{mean}</td>'
+
+
+def _counts(values: Iterable[str]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for value in values:
+        counts[value] = counts.get(value, 0) + 1
+    return counts
+
+
+def _legend() -> str:
+    items = "".join(
+        f'<li><span class="status status-{_slug(status)}">{text(status)}</span>: {text(meaning)}</li>'
+        for status, meaning in STATUSES.items()
+    )
+    marks = (
+        "<li><strong>error</strong>, <strong>timeout</strong> beside points: that exercise's grading did"
+        " not finish; <strong>adjusted</strong>: an override or a late penalty changed its points"
+        " (see the student's page); – : not handed in.</li>"
+    )
+    return f'<details open class="legend"><summary>Legend</summary><ul>{items}{marks}</ul></details>'
+
+
+def _slug(status: str) -> str:
+    return status.replace(" ", "-")
+
+
+def _attention(concerns: list[Concern]) -> str:
+    if not concerns:
+        return "<p>Nothing: every submission was graded to the end, on time, above zero.</p>"
+    rows = "".join(
+        f'<tr class="concern-{c.kind}"><td>{text(c.kind)}</td>'
+        f'<td><a href="{href(c.student + ".html")}">{text(c.student)}</a></td><td>{text(c.what)}</td></tr>'
+        for c in concerns
+    )
+    return (
+        '<table id="needs-attention"><thead><tr><th>What</th><th>Student</th><th>Details</th></tr></thead>'
+        f"<tbody>{rows}</tbody></table>"
+    )
+
+
+def _checks_table(rates: list[CheckRate]) -> str:
+    if not rates:
+        return "<p>No check was run.</p>"
+    rows = "".join(
+        f"<tr><td>{text(r.exercise)}</td><td>{text(r.check.replace('_', ' '))}</td>"
+        f'<td class="number">{r.points:g}</td><td class="number rate">{r.rate:g}%</td>'
+        f'<td class="number">{len(r.passed)}</td><td class="failed-by">{_students(r.failed)}</td>'
+        f'<td class="not-run">{_students(r.not_run)}</td></tr>'
+        for r in rates
+    )
+    return (
+        '<table id="checks"><thead><tr><th>Exercise</th><th>Check</th><th class="number">Points</th>'
+        '<th class="number">Pass rate</th><th class="number">Passed</th><th>Failed</th>'
+        "<th>Not run (grading did not finish)</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table>"
+    )
+
+
+def _students(names: list[str]) -> str:
+    if not names:
+        return '<span class="muted">0</span>'
+    links = ", ".join(f'<a href="{href(name + ".html")}">{text(name)}</a>' for name in names)
+    return f'<span class="count">{len(names)}</span>: {links}'
+
+
+def _exercise_distribution(book: Gradebook, grades: list[Grade], exercise: str) -> str:
+    lines = [line for g in grades for line in g.exercises if line.exercise == exercise and line.result]
     full = book.points.get(exercise, 0)
+    unfinished = sum(line.status != "graded" for line in lines)
+    extra = f", {unfinished} not graded to the end (error or timeout)" if unfinished else ""
+    return _distribution(exercise, exercise, [line.points for line in lines], full, extra, len(grades))
+
+
+def _distribution(
+    key: str, title: str, scores: list[float], full: float, extra: str = "", students: int = 0
+) -> str:
+    """A histogram: a bar per bin, its count written on it, its range under it."""
     bins = histogram(scores, full)
     tallest = max((b.count for b in bins), default=0) or 1
     bars = "".join(
-        f'<div class="bar" title="{b.count} scored {b.low:g} to {b.high:g}" data-count="{b.count}"'
-        f' style="height: {100 * b.count / tallest:.0f}%"></div>'
+        f'<div class="bin"><div class="bar" title="{text(b.words)}" data-count="{b.count}"'
+        f' data-low="{b.low:g}" data-high="{b.high:g}" style="height: {100 * b.count / tallest:.0f}%">'
+        f'<span class="count">{b.count}</span></div></div>'
         for b in bins
     )
-    axis = "".join(f"<span>{b.low:g}</span>" for b in bins)
-    summary = (
-        f"{len(results)} of {len(book.students)} handed in"
-        + (
-            f", mean {statistics.mean(scores):.2f}, median {statistics.median(scores):g} of {full:g}"
-            if scores
-            else ""
-        )
-        + f", {sum(r.status != 'graded' for r in results)} not graded to the end (error or timeout)."
+    axis = "".join(f"<span>{text(b.label)}</span>" for b in bins)
+    handed = f"{len(scores)} of {students} handed in" if students else f"{len(scores)} students"
+    stats = (
+        f", mean {statistics.mean(scores):.2f}, median {statistics.median(scores):g} of {full:g}"
+        if scores
+        else ""
     )
     return (
-        f'<section class="distribution" data-exercise="{text(exercise)}"><h3>{text(exercise)}</h3>'
-        f'<p>{text(summary)}</p><div class="histogram">{bars}</div><div class="axis">{axis}</div></section>'
+        f'<section class="distribution" data-exercise="{text(key)}"><h3>{text(title)}</h3>'
+        f"<p>{text(handed + stats + extra)}.</p>"
+        f'<div class="histogram">{bars}</div><div class="axis">{axis}</div></section>'
     )
 
 
-def _most_failed_table(book: Gradebook) -> str:
-    ranked = most_failed(book)
-    if not ranked:
-        return "<p>No check failed.</p>"
+def _by_total(grades: list[Grade]) -> str:
+    ranked = sorted(grades, key=lambda g: (-g.total, g.student))
     rows = "".join(
-        f"<tr><td>{text(exercise)}</td><td>{text(name.replace('_', ' '))}</td>"
-        f'<td class="number">{failed}</td><td class="number">{graded}</td></tr>'
-        for exercise, name, failed, graded in ranked
+        f'<tr><td class="number">{rank}</td>'
+        f'<td><a href="{href(g.student + ".html")}">{text(g.student)}</a></td>'
+        f'<td class="number">{g.total:g}/{g.possible:g}</td><td class="number">{g.percent:g}</td>'
+        f"<td>{text(g.status)}</td></tr>"
+        for rank, g in enumerate(ranked, 1)
     )
     return (
-        '<table id="most-failed"><thead><tr><th>exercise</th><th>check</th>'
-        '<th class="number">failed</th><th class="number">of</th></tr></thead>'
+        '<table id="by-total-table"><thead><tr><th class="number">#</th><th>Student</th>'
+        '<th class="number">Total</th><th class="number">%</th><th>Status</th></tr></thead>'
         f"<tbody>{rows}</tbody></table>"
     )

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+
+from grader.safe_text import xml_text
 
 FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
 CHAR_WIDTH = 7.0  # an estimate of one character's width at 12px, for layout
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -24,8 +24,9 @@ class Picture:
 
 
 def escape(text: object) -> str:
-    """`text` safe inside an XML element or a double-quoted attribute."""
-    clean = _NOT_XML.sub("", str(text))
+    """`text` safe inside an XML element or a double-quoted attribute: controls, bidi overrides and
+    undecodable bytes shown as visible marks, nothing XML cannot hold."""
+    clean = xml_text(str(text))
     return (
         clean.replace("&", "&amp;")
         .replace("<", "&lt;")

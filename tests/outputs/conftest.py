@@ -6,7 +6,7 @@ import pytest
 
 from grader.gradebook import Gradebook
 from grader.result import CheckResult, Result
-from tests.results import hidden_check
+from tests.results import hidden_check, hostile_result
 
 ATTACK = '<script>alert("x")</script>\x1b[31m\x00'
 HELLO, WEB = "dockerfiles.hello", "dockerfiles.webserver"
@@ -46,3 +46,14 @@ def book() -> Gradebook:
         ("ben", Result(WEB, "s", status="error", reason="The sandbox did not start.")),
     ]
     return Gradebook.of(graded, weights={HELLO: 10, WEB: None}, students=["chloe"])
+
+
+# Students whose folder names are hostile (a folder name cannot hold "/", so no URL in them).
+HOSTILE_NAMES = ("=1+1", "@SUM(1)", "+1", "-1", "evil\x1b]0;pwned\x07\x1b[2J", "<img src=x onerror=alert(1)>")
+
+
+@pytest.fixture
+def hostile_book() -> Gradebook:
+    """Every student hostile by name, every result hostile in what it printed and what was found."""
+    graded = [(name, hostile_result(exercise)) for name in HOSTILE_NAMES for exercise in (HELLO, WEB)]
+    return Gradebook.of(graded, weights={HELLO: 10, WEB: None})

@@ -7,6 +7,7 @@ import pytest
 
 from grader.pictures import Topology, compare, network_map
 from tests.pictures.conftest import Made, classed, texts
+from tests.results import dangerous_in
 
 HOSTILE = "</svg><script>alert(1)</script>"
 
@@ -121,3 +122,12 @@ def test_the_layout_is_the_same_whatever_the_order() -> None:
     one = compare(Topology({"b": {"y", "x"}, "a": {"x"}}), Topology({"a": {"x"}, "b": {"x", "y"}}))
     two = compare(Topology({"a": {"x"}, "b": {"x", "y"}}), Topology({"b": {"y", "x"}, "a": {"x"}}))
     assert one.svg == two.svg
+
+
+def test_hostile_names_are_text_in_the_picture_with_their_escapes_visible() -> None:
+    evil = "web\x1b]0;pwned\x07\u202e</text><script>x</script>"
+    picture = compare(Topology({"net\x9b2J": {evil}}), Topology({"net\x9b2J": {evil, "db\udcff"}})).svg
+    shown = texts(picture)
+    assert not dangerous_in(picture) and "<script>" not in picture
+    assert "web␛]0;pwned␇\\u202e</text><script>x</script>" in shown
+    assert "db\\xff" in shown and any("\\x9b2J" in words for words in shown)

@@ -20,7 +20,7 @@ def test_text_round_trips_through_an_xml_parser() -> None:
     root = ET.fromstring(picture.svg)
     node = root.find("{http://www.w3.org/2000/svg}text")
     assert node is not None
-    assert node.text == "</svg><script>alert('x' & \"y\")</script>"
+    assert node.text == "</svg><script>alert('x' & \"y\")</script>␀␛", "controls show as visible marks"
     assert node.get("data-note") == node.text
 
 
