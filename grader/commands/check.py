@@ -5,35 +5,42 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.console import Console
+from rich.text import Text
 
 from grader import exercise as exercises
 from grader import live as live_checks
 from grader import report
+from grader.commands import did_you_mean
+from grader.console import make as make_console
+from grader.exit_codes import Exit
 from grader.grade import grade
 from grader.result import Result
+from grader.safe_text import for_terminal
 
 
 def main(*, exercise_id: str, submission: Path | None, live: bool = False, as_json: bool) -> int:
-    """Grade and print the result; 0 when graded (any score), 1 when grading could not happen."""
-    console = Console(stderr=as_json)
+    """Grade and print the result; 0 when graded (any score), 1 when grading could not happen, 2 for an
+    unknown exercise or one that cannot be checked live. Errors go to stderr."""
+    console, errors = make_console(stderr=as_json), make_console(stderr=True)
     try:
         exercise = exercises.load(exercise_id)
     except exercises.UnknownExercise as unknown:
-        console.print(f"[red]{unknown}[/]")
-        return 2
+        known = (e.id for e in exercises.all_exercises())
+        errors.print(Text(for_terminal(str(unknown) + did_you_mean(exercise_id, known)), style="red"))
+        return Exit.USAGE
     try:
         result = _check(exercise, submission, live, console)
     except live_checks.NotLive as not_live:
-        console.print(f"[red]{not_live}[/]")
-        return 2
+        errors.print(Text(for_terminal(str(not_live)), style="red"))
+        return Exit.USAGE
     if as_json:
         print(result.to_json())
     else:
         report.show(result, console)
     if result.status == "error":
-        console.print(f"[red]Grading could not happen:[/] {result.reason}")
-        return 1
-    return 0
+        errors.print(Text.assemble(("Grading could not happen:", "red"), " ", for_terminal(result.reason)))
+        return Exit.FAILED
+    return Exit.OK
 
 
 def _check(exercise: exercises.Exercise, submission: Path | None, live: bool, console: Console) -> Result:

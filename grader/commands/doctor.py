@@ -18,6 +18,7 @@ from rich.text import Text
 
 from grader import baseimages, engine, system
 from grader.baseimages import notebook_kernel, sandbox_engine
+from grader.exit_codes import Exit
 
 MIN_FREE_GB = 5.0
 GOOD_STORAGE_DRIVERS = {"overlay2", "btrfs", "zfs", "fuse-overlayfs"}
@@ -45,7 +46,7 @@ def main(*, as_json: bool) -> int:
         print(json.dumps(report, indent=2))
     else:
         _print_table(checks)
-    return 0 if healthy else 1
+    return Exit.OK if healthy else Exit.FAILED
 
 
 def run_checks() -> tuple[list[Check], dict[str, Any] | None]:

@@ -1,16 +1,24 @@
-"""`grader exercises`: the course's exercises, one line each."""
+"""`grader exercises`: the course's exercises, one line each, or as JSON."""
 
 from __future__ import annotations
 
-from rich.console import Console
+import json
+
 from rich.table import Table
 
+from grader.console import make as make_console
 from grader.exercise import all_exercises
+from grader.exit_codes import Exit
 
 
-def main() -> int:
+def main(*, as_json: bool = False) -> int:
+    """Print the exercises: a table, or a JSON list of their id, title, topic and kind."""
+    if as_json:
+        keys = ("id", "title", "topic", "kind")
+        print(json.dumps([{key: getattr(e, key) for key in keys} for e in all_exercises()], indent=2))
+        return Exit.OK
     table = Table("Exercise", "Kind", "Title", title="Exercises")
     for exercise in all_exercises():
         table.add_row(exercise.id, exercise.kind, exercise.title)
-    Console().print(table)
-    return 0
+    make_console().print(table)
+    return Exit.OK

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 
 from grader import engine, leftovers
+from grader.exit_codes import Exit
 
 
 def main(*, everything: bool) -> int:
@@ -15,4 +16,4 @@ def main(*, everything: bool) -> int:
     for item in found:
         console.print(f"removed {item.kind} {item.name} (run {item.run_id})")
     console.print(f"{len(found)} leftover object(s) removed.")
-    return 0
+    return Exit.OK

@@ -11,6 +11,7 @@ from rich.text import Text
 
 from grader import baseimages, engine
 from grader.baseimages import Outcome
+from grader.exit_codes import Exit
 
 OFFLINE_ENV = "GRADER_OFFLINE"  # set to 1 to never try a registry: build what is missing
 
@@ -38,7 +39,7 @@ def prepare(*, names: list[str], pull: bool = True) -> int:
     ) as error:
         return _fail(console, str(error))
     console.print(_outcome_table(outcomes))
-    return 0
+    return Exit.OK
 
 
 def offline() -> bool:
@@ -58,8 +59,9 @@ def _outcome_table(outcomes: list[Outcome]) -> Table:
 
 
 def _fail(console: Console, message: str) -> int:
-    console.print(Text(message, style="red"))
-    return 1
+    """Say what failed, on stderr; the exit code."""
+    Console(stderr=True).print(Text(message, style="red"))
+    return Exit.FAILED
 
 
 def show() -> int:
@@ -82,4 +84,4 @@ def show() -> int:
     console.print(table)
     if not all(image.present for image in images):
         console.print("Make the missing ones: grader images prepare")
-    return 0
+    return Exit.OK

@@ -12,9 +12,11 @@ import sys
 from pathlib import Path
 
 from rich.console import Console
+from rich.text import Text
 
 from grader import system
 from grader.exercise import ROOT
+from grader.exit_codes import Exit
 
 COURSE = ROOT / "notebooks"
 PACKAGES = ("docker-compose",)  # the orchestration notebook runs Debian's docker-compose
@@ -51,7 +53,7 @@ def main(*, force: bool = False, course: Path = COURSE) -> int:
         for topic in topics(course):
             console.print(f"{topic}: {release(topic, course=course, force=force)}")
     except RuntimeError as failed:
-        console.print(f"[red]{failed}[/red]")
-        return 1
+        Console(stderr=True).print(Text(str(failed), style="red"))
+        return Exit.FAILED
     console.print(f"The students' notebooks are in {course / 'release'}.")
-    return 0
+    return Exit.OK

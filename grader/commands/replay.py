@@ -5,15 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from grader import engine, provenance, store
 from grader import exercise as exercises
+from grader.console import make as make_console
+from grader.exit_codes import Exit
 from grader.grade import grade
 from grader.result import CheckResult, Result
+from grader.safe_text import for_terminal, terminal_line
 
-REPRODUCED, DIFFERS, CANNOT = 0, 1, 2
+REPRODUCED, DIFFERS, CANNOT = Exit.OK, Exit.FAILED, Exit.USAGE
 
 
 class CannotReplay(Exception):
@@ -21,57 +24,69 @@ class CannotReplay(Exception):
 
 
 def main(*, result_json: Path) -> int:
-    """Grade again and compare; 0 when every check scores as recorded, 1 when not, 2 when it cannot."""
-    console = Console()
+    """Grade again and compare; 0 when every check scores as recorded, 1 when not, 2 when it cannot
+    (said on stderr)."""
+    console = make_console()
     try:
-        stored, folder = _submission(result_json)
+        stored = _stored(result_json)
         exercise = exercises.load(stored.exercise_id)
+        folder = _submission(stored, exercise.limits.context_bytes)
     except (CannotReplay, exercises.UnknownExercise) as refused:
-        console.print(f"[red]{escape(str(refused))}[/]")
+        make_console(stderr=True).print(Text(for_terminal(str(refused)), style="red"))
         return CANNOT
     client = engine.connect()
     for difference in provenance.differences(stored.record, provenance.now(client, exercise)):
-        console.print(f"[yellow]Warning:[/] {escape(difference)}", highlight=False)
-    with console.status(f"Grading {folder} against {exercise.id} again in a fresh sandbox..."):
+        console.print(Text.assemble(("Warning:", "yellow"), " ", for_terminal(difference)))
+    grading = f"Grading {terminal_line(str(folder))} against {exercise.id} again in a fresh sandbox..."
+    with console.status(Text(grading)):
         result = grade(exercise, folder, host=client)
     return _compare(stored.result, result, console)
 
 
-def _submission(path: Path) -> tuple[store.Stored, Path]:
-    """The stored result in `path` and its submission folder, whose files must be as they were."""
+def _stored(path: Path) -> store.Stored:
+    """The result stored in `path`."""
     stored = store.load(path)
     if stored is None:
         raise CannotReplay(f"{path} is not a result stored by `grader batch`.")
+    return stored
+
+
+def _submission(stored: store.Stored, limit_bytes: int) -> Path:
+    """The stored result's submission folder, whose files must be as they were (read as far as
+    grading read them)."""
     recorded = stored.record.get("submission")
     regrade = f"grader batch --regrade {stored.student}"
     if not isinstance(recorded, dict):
         raise CannotReplay(
-            f"{path} was stored by an older grader that did not record the submission's files: "
+            f"{stored.student}'s {stored.exercise_id} was stored by an older grader that did not record "
+            "the submission's files: "
             f"grade it again with `{regrade}` to replay it later."
         )
     folder = Path(recorded["path"])
     if not folder.is_dir():
         raise CannotReplay(f"The submission changed: its folder {folder} is gone, so it cannot be replayed.")
-    if store.files_digest(folder) != recorded["digest"]:
+    if store.files_digest(folder, limit_bytes) != recorded["digest"]:
         raise CannotReplay(
             f"The submission changed: the files in {folder} are not those graded on "
             f"{stored.record.get('graded_at', '?')}, so replaying would grade other files. "
             f"`{regrade}` grades what is there now."
         )
-    return stored, folder
+    return folder
 
 
 def _compare(old: Result, new: Result, console: Console) -> int:
     """Print old and new points per check, and whether the grade is reproduced."""
     console.print(_table(old, new))
     if old.image_id or new.image_id:
+        then, now = terminal_line(old.image_id or "-"), terminal_line(new.image_id or "-")
         console.print(
-            f"Built image: {old.image_id or '-'} then, {new.image_id or '-'} now "
+            f"Built image: {then} then, {now} now "
             "(an image's ID includes when it was built, so it differs from build to build).",
             highlight=False,
+            markup=False,
         )
     if new.status != "graded":
-        console.print(f"Now {new.status}: {escape(new.reason)}", highlight=False)
+        console.print(Text(f"Now {terminal_line(new.status)}: {for_terminal(new.reason)}"))
     if _points(old) == _points(new) and old.status == new.status:
         console.print(f"[green]Reproduced:[/] {new.score:g}/{new.max_score:g}, check by check.")
         return REPRODUCED
@@ -86,8 +101,9 @@ def _table(old: Result, new: Result) -> Table:
     before, after = _by_name(old), _by_name(new)
     for name in [*before, *(name for name in after if name not in before)]:
         then, now = _points_of(before.get(name)), _points_of(after.get(name))
-        table.add_row(name, then, now, "" if then == now else "[red]differs[/]")
-    table.add_row("status", old.status, new.status, "" if old.status == new.status else "[red]differs[/]")
+        table.add_row(Text(terminal_line(name)), then, now, "" if then == now else "[red]differs[/]")
+    statuses = Text(terminal_line(old.status)), Text(terminal_line(new.status))
+    table.add_row("status", *statuses, "" if old.status == new.status else "[red]differs[/]")
     table.add_row("total", f"{old.score:g}/{old.max_score:g}", f"{new.score:g}/{new.max_score:g}", "")
     return table
 

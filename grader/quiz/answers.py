@@ -2,14 +2,17 @@
 
 A response is the set of choice indices picked (single, several) or the text typed (short).
 Short answers are compared after normalising: surrounding space, backticks and a `$ `
-prompt dropped, runs of spaces made one, and case folded where the question says so.
+prompt dropped, runs of spaces made one, and case folded where the question says so; then
+as the question's form says: a port's `/tcp` (the default protocol) dropped, a command's
+`--opt=value` split into `--opt value` and its harmless flags (such as `--rm`) dropped.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Collection
+import shlex
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -25,6 +28,7 @@ ClientSource = Callable[[], docker.DockerClient]
 Status = Literal["correct", "incorrect", "unchecked"]
 
 _PROMPT = re.compile(r"^[$#>]\s+")
+_TCP = re.compile(r"(\d+)/tcp", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,40 @@ def normalise(text: str, *, ignore_case: bool = False) -> str:
     text = _PROMPT.sub("", text.strip().strip("`").strip())
     text = " ".join(text.split())
     return text.casefold() if ignore_case else text
+
+
+def canonical(question: Question, text: str) -> str:
+    """`text` as it is compared for `question`: normalised, then as the question's form says."""
+    ignore_case = question.ignore_case or question.live is not None
+    text = normalise(text, ignore_case=ignore_case)
+    if question.form == "port":
+        return _TCP.sub(r"\1", text) if _TCP.fullmatch(text) else text
+    if question.form == "command":
+        return _command(text, question.harmless, ignore_case=ignore_case)
+    return text
+
+
+def _command(text: str, harmless: Collection[str], *, ignore_case: bool) -> str:
+    """A command's words, `--opt=value` split in two and harmless flags dropped, one space apart."""
+    try:
+        words = shlex.split(text)
+    except ValueError:  # an unclosed quote: compare the words as typed
+        words = text.split()
+    split = [part for word in words for part in _split_long_option(word)]
+    drop = {flag.casefold() if ignore_case else flag for flag in harmless}
+    return " ".join(_quoted(word) for word in split if word not in drop)
+
+
+def _quoted(word: str) -> str:
+    """A word quoted again only when it needs it: `'sleep 300'` stays one word, `'napper'` is napper."""
+    return shlex.quote(word) if not word or any(char.isspace() for char in word) else word
+
+
+def _split_long_option(word: str) -> list[str]:
+    if word.startswith("--") and "=" in word:
+        option, _, value = word.partition("=")
+        return [option, value]
+    return [word]
 
 
 def choice_label(question: Question, index: int) -> str:
@@ -90,12 +128,25 @@ def check(question: Question, response: Response, *, client: ClientSource | None
 def _check_choice(question: Question, picked: frozenset[int]) -> Outcome:
     if not picked:
         return Outcome("unchecked", "Pick an answer first.")
-    return _verdict(question, picked == question.correct, right_answer(question))
+    verdict = _verdict(question, picked == question.correct, right_answer(question))
+    if question.kind != "several" or verdict.correct:
+        return verdict
+    details = "".join(_picks_gone_wrong(question, picked))
+    return Outcome(verdict.status, verdict.message + details, verdict.explanation)
+
+
+def _picks_gone_wrong(question: Question, picked: frozenset[int]) -> Iterator[str]:
+    """For a several-answers question: a line naming the wrong picks, one naming the missing ones."""
+    wrong, missing = sorted(picked - question.correct), sorted(question.correct - picked)
+    if wrong:
+        yield "\nWrong picks: " + "; ".join(choice_label(question, index) for index in wrong)
+    if missing:
+        yield "\nMissing: " + "; ".join(choice_label(question, index) for index in missing)
 
 
 def _matches(question: Question, response: str) -> bool:
-    answer = normalise(response, ignore_case=question.ignore_case)
-    if answer in {normalise(a, ignore_case=question.ignore_case) for a in question.accepted}:
+    answer = canonical(question, response)
+    if answer in {canonical(question, accepted) for accepted in question.accepted}:
         return True
     flags = re.IGNORECASE if question.ignore_case else 0
     return bool(question.pattern and re.fullmatch(question.pattern, answer, flags))
@@ -108,7 +159,7 @@ def _check_live(question: Question, response: str, client: ClientSource | None) 
         expected = PROBES[live.probe]((client or host_client)(), **live.args)
     except (MissingState, engine.EngineUnavailable, docker.errors.DockerException) as missing:
         return Outcome("unchecked", f"{missing} First run:\n{live.setup}\nthen answer again.")
-    right = normalise(response, ignore_case=True) == normalise(expected, ignore_case=True)
+    right = canonical(question, response) == canonical(question, expected)
     verdict = _verdict(question, right, f"{expected} (your engine's answer)")
     return Outcome(verdict.status, verdict.message, verdict.explanation, live.cleanup)
 

@@ -80,19 +80,30 @@ def record(topic: str, score: Score, where: Path | None = None) -> TopicProgress
 
 
 class Attempt:
-    """One go at a topic: the first answer to each question counts, saved after each answer."""
+    """One go at a topic: the first answer to each question counts.
 
-    def __init__(self, topic: Topic, where: Path | None = None) -> None:
+    With `autosave` (a notebook, which has no end) it is saved after each answer; without it
+    (a terminal quiz, which may be quit) only when `save` is called, at the end.
+    """
+
+    def __init__(self, topic: Topic, where: Path | None = None, *, autosave: bool = True) -> None:
         self.topic = topic
         self.where = where
+        self.autosave = autosave
         self.results: dict[str, bool] = {}
 
     def answer(self, question_id: str, correct: bool) -> None:
-        """Count `question_id`'s first answer and save the attempt so far."""
+        """Count `question_id`'s first answer (and save the attempt so far, with autosave)."""
         if question_id in self.results:
             return
         self.results[question_id] = correct
-        record(self.topic.id, self.score, self.where)
+        if self.autosave:
+            self.save()
+
+    def save(self) -> None:
+        """Record the attempt as the topic's last (and maybe best); nothing if nothing was answered."""
+        if self.results:
+            record(self.topic.id, self.score, self.where)
 
     @property
     def score(self) -> Score:

@@ -3,14 +3,16 @@
     from grader.quiz.widgets import quiz
     quiz("networks")
 
-Each question has its inputs (radio buttons, check boxes or a text box) and a Check button;
-after checking, the verdict and the explanation appear below it, the inputs lock and the
-progress is saved, as `grader quiz` does in a terminal.
+Each question has its inputs (radio buttons, check boxes or a text box, the choices shuffled
+unless the question keeps them `ordered`) and a Check button; after checking, the verdict and
+the explanation (and after a miss, the notebook section to reread) appear below it, the inputs
+lock and the progress is saved, as `grader quiz` does in a terminal.
 """
 
 from __future__ import annotations
 
 import html
+import random
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeAlias
@@ -71,14 +73,23 @@ class QuizView:
     box: widgets.VBox
 
 
-def quiz(topic: str, *, client: ClientSource | None = None, where: Path | None = None) -> None:
-    """Show the quiz of `topic` in the notebook."""
-    display(build(topic, client=client, where=where).box)
+def quiz(
+    topic: str, *, client: ClientSource | None = None, where: Path | None = None, seed: int | None = None
+) -> None:
+    """Show the quiz of `topic` in the notebook (its choices shuffled by `seed`, random without)."""
+    display(build(topic, client=client, where=where, rng=random.Random(seed)).box)
 
 
-def build(topic: str | Topic, *, client: ClientSource | None = None, where: Path | None = None) -> QuizView:
-    """The widget tree of `topic`'s quiz, wired to check answers and record progress."""
+def build(
+    topic: str | Topic,
+    *,
+    client: ClientSource | None = None,
+    where: Path | None = None,
+    rng: random.Random | None = None,
+) -> QuizView:
+    """The widget tree of `topic`'s quiz, choices shuffled by `rng`, wired to check and record."""
     topic = bank.load(topic) if isinstance(topic, str) else topic
+    topic = bank.shuffled(topic, rng or random.Random())
     attempt = Attempt(topic, where)
     score = widgets.HTML(_score_html(attempt))
     views = [
@@ -111,22 +122,24 @@ def _input(question: Question) -> Input:
 
 def _on_check(view: QuestionView, attempt: Attempt, score: widgets.HTML, client: ClientSource | None) -> None:
     outcome = check(view.question, view.response(), client=client)
-    view.feedback.value = _feedback_html(outcome)
+    view.feedback.value = _feedback_html(outcome, view.question)
     if outcome.checked:
         view.lock()
         attempt.answer(view.question.id, outcome.correct)
         score.value = _score_html(attempt)
 
 
-def _feedback_html(outcome: Outcome) -> str:
+def _feedback_html(outcome: Outcome, question: Question) -> str:
     message = html.escape(outcome.message).replace("\n", "<br>")
     if not outcome.checked:
         return f"<p style='color:#b36b00'>{message}</p>"
     mark, color = ("✓", "green") if outcome.correct else ("✗", "#c00")
     cleanup = f"<p>When you are done, clean up: <code>{html.escape(outcome.cleanup)}</code></p>"
+    reread = f"<p>Reread: {html.escape(question.reread)}</p>"
     return (
         f"<p style='color:{color}'><b>{mark} {message}</b></p>"
         f"{markdown(outcome.explanation)}{cleanup if outcome.cleanup else ''}"
+        f"{reread if question.reread and not outcome.correct else ''}"
     )
 
 

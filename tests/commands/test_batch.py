@@ -24,6 +24,7 @@ from grader import leftovers, store
 from grader.cli import main as cli
 from grader.commands import batch
 from grader.exercise import ROOT_VARIABLE
+from tests import hostile_trees
 from tests.conftest import restore_ctrl_c
 
 FIXTURE_EXERCISES = Path(__file__).parent.parent / "fixtures" / "exercises"
@@ -63,8 +64,10 @@ def _mtimes(out: Path) -> dict[Path, int]:
 
 
 def _csv(out: Path) -> dict[str, dict[str, str]]:
+    """The gradebook's rows by student, each exercise's column by its id (without "(max 4, weight 4)")."""
     with (out / "gradebook.csv").open(newline="") as handle:
-        return {row["student"]: row for row in csv.DictReader(handle)}
+        rows = csv.DictReader(handle)
+        return {row["student"]: {key.split(" (max ")[0]: value for key, value in row.items()} for row in rows}
 
 
 def grader(*args: str) -> tuple[int, str]:
@@ -135,8 +138,17 @@ def test_a_class_is_graded_then_only_what_changed_or_was_asked_is_graded_again(
         ("chloe", "tiny.echo"): ("graded", 0),
     }
     rows = _csv(out)
-    assert rows["ana"] == {"student": "ana", "tiny.echo": "4", "total": "4", "possible": "4"}
-    assert rows["david"] == {"student": "david", "tiny.echo": "", "total": "0", "possible": "4"}
+    sums = {"total": "4", "possible": "4", "percent": "100", "status": "graded", "late (days)": ""}
+    assert rows["ana"] == {"student": "ana", "tiny.echo": "4", **sums}
+    assert rows["david"] == {
+        **sums,
+        "student": "david",
+        "tiny.echo": "",
+        "total": "0",
+        "percent": "0",
+        "status": rows["david"]["status"],
+    }
+    assert rows["david"]["status"] != "graded"
     book = json.loads((out / "gradebook.json").read_text())
     ben = next(s for s in book["students"] if s["student"] == "ben")
     assert ben["exercises"]["tiny.echo"]["result"]["score"] == 1
@@ -177,6 +189,69 @@ def test_a_flat_class_of_a_setup_exercise(
     assert batch.main(submissions=tmp_path, out=out, exercise_ids=["tiny.catserver"], jobs=2, quiet=True) == 0
     rows = _csv(out)
     assert (rows["ana"]["tiny.catserver"], rows["ben"]["tiny.catserver"]) == ("4", "0")
+
+
+# -- hostile submissions: each one's problem is its own result, never the batch's ----
+
+
+@pytest.mark.timeout(120)
+def test_submissions_that_cannot_be_graded_get_an_error_result_without_an_engine(tmp_path: Path) -> None:
+    root = _class(tmp_path, {"mallory": RIGHT, "nina": RIGHT})
+    hostile_trees.deep(root / "submitted" / "mallory" / "tiny.echo")
+    hostile_trees.many(root / "submitted" / "nina" / "tiny.echo")
+    out = tmp_path / "out"
+    try:
+        code, output = grader(str(root), "--exercise", "tiny.echo", "--out", str(out))
+        assert code == 0, output
+        assert "Not graded: mallory's tiny.echo: Your folder nests folders more than 32 deep" in output
+        results = _results(out)
+        assert {k: v.result.status for k, v in results.items()} == {
+            ("mallory", "tiny.echo"): "error",
+            ("nina", "tiny.echo"): "error",
+        }
+        assert results[("nina", "tiny.echo")].result.reason.startswith(
+            "Your folder holds more than 10,000 files and folders (10,000 of them in `node_modules`)"
+        )
+        assert "remove build outputs and dependencies" in (out / "feedback" / "nina.md").read_text()
+        first = _mtimes(out)
+        assert batch.main(submissions=root, out=out, quiet=True) == 0
+        assert _mtimes(out) == first, "the same problem is not recorded again"
+    finally:
+        hostile_trees.unnest(root / "submitted" / "mallory" / "tiny.echo")
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_a_hostile_submission_beside_good_ones_costs_only_itself(
+    tmp_path: Path, leaves_nothing: None
+) -> None:
+    root = _class(tmp_path, {"ana": RIGHT, "mallory": RIGHT, "chloe": RIGHT, "dan": RIGHT})
+    mallory = root / "submitted" / "mallory" / "tiny.echo"
+    for make in ("fifo", "dev_zero", "passwd", "loop"):
+        hostile_trees.MAKERS[make](mallory)
+    hostile_trees.deep(root / "submitted" / "chloe" / "tiny.echo")
+    hostile_trees.sparse(root / "submitted" / "dan" / "tiny.echo")
+    out = tmp_path / "out"
+    try:
+        assert batch.main(submissions=root, out=out, jobs=2, quiet=True) == 0
+    finally:
+        hostile_trees.unnest(root / "submitted" / "chloe" / "tiny.echo")
+    results = {student: stored.result for (student, _), stored in _results(out).items()}
+    assert {student: (r.status, r.score) for student, r in results.items()} == {
+        "ana": ("graded", 4),
+        "mallory": ("graded", 4),
+        "chloe": ("error", 0),
+        "dan": ("error", 0),
+    }
+    assert results["mallory"].advice[0].startswith("Left out of grading, never read: `a` (a symbolic link")
+    assert "`passwd` (a symbolic link leading outside your folder)" in results["mallory"].advice[0]
+    assert "`pipe` (a named pipe (FIFO))" in results["mallory"].advice[0]
+    assert "Left out of grading" in (out / "feedback" / "mallory.md").read_text()
+    assert "nests folders more than 32 deep" in results["chloe"].reason
+    too_large = "at least 100 GB of files, over the limit of 1 MB (the largest: `disk.img`, 100 GB)"
+    assert too_large in results["dan"].reason
+    assert _csv(out)["ana"]["tiny.echo"] == "4"
 
 
 @pytest.mark.docker

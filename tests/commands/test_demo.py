@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -48,10 +50,17 @@ def test_each_submission_gets_what_the_readme_says(
 def test_grader_demo_writes_a_gradebook_and_feedback(tmp_path: Path) -> None:
     folder = tmp_path / "class"
     for student, exercise_id in (("ana", "dockerfiles.hello"), ("ben", "dockerfiles.hello")):
-        (folder / student).mkdir(parents=True, exist_ok=True)
-        (folder / student / exercise_id).symlink_to(SAMPLE_CLASS / student / exercise_id)
+        shutil.copytree(SAMPLE_CLASS / student / exercise_id, folder / student / exercise_id)
     assert demo.main(jobs=2, out=tmp_path / "out", submissions=folder) == 0
-    with (tmp_path / "out" / "gradebook.csv").open() as handle:
+    out = tmp_path / "out"
+    with (out / "gradebook.csv").open() as handle:
         rows = {row["student"]: row for row in csv.DictReader(handle)}
-    assert (rows["ana"]["dockerfiles.hello"], rows["ben"]["dockerfiles.hello"]) == ("10", "7")
-    assert "prints hello" in (tmp_path / "out" / "feedback" / "ben.md").read_text()
+    hello = "dockerfiles.hello (max 10, weight 10)"
+    assert (rows["ana"][hello], rows["ben"][hello]) == ("10", "7")
+    assert (rows["ben"]["total"], rows["ben"]["possible"], rows["ben"]["percent"]) == ("7", "100", "7")
+    feedback = (out / "feedback" / "ben.md").read_text()
+    assert feedback.splitlines()[2].startswith("**Total: 7/100 (7%)** (1 of 7 exercises handed in)")
+    assert "**Not handed in** (each counts 0): `dockerfiles.cli-tool`" in feedback
+    assert "prints hello" in feedback
+    gradescope = json.loads((out / "gradescope" / "ben" / "results.json").read_text())
+    assert round(sum(test["score"] for test in gradescope["tests"]), 2) == gradescope["score"] == 7

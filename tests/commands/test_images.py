@@ -30,7 +30,7 @@ def test_an_unknown_image_is_a_message_not_a_traceback(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     assert images.prepare(names=["nope:1"]) == 1
-    output = capsys.readouterr().out
+    output = capsys.readouterr().err
     assert "No base image is called 'nope:1'" in output
     assert "Traceback" not in output
 
@@ -40,7 +40,7 @@ def test_prepare_without_an_engine_says_what_to_do(
 ) -> None:
     monkeypatch.setattr(engine, "connect", unavailable)
     assert images.prepare(names=[]) == 1
-    assert "sudo dockerd" in capsys.readouterr().out
+    assert "sudo dockerd" in capsys.readouterr().err
 
 
 def test_a_failed_build_is_a_message(
@@ -53,9 +53,9 @@ def test_a_failed_build_is_a_message(
     monkeypatch.setattr(engine, "connect", lambda **kwargs: object())
     monkeypatch.setattr(baseimages, "prepare", fail)
     assert images.prepare(names=[]) == 1
-    output = capsys.readouterr().out
-    assert "Could not build debian:bookworm-slim locally." in output
-    assert "busybox:latest" in output
+    output = capsys.readouterr()
+    assert "Could not build debian:bookworm-slim locally." in output.err, "the error on stderr"
+    assert "busybox:latest" in output.out, "what was done on stdout"
 
 
 @pytest.mark.parametrize(("value", "expected"), [("1", True), ("yes", True), ("", False)])
@@ -79,4 +79,4 @@ def test_show_without_an_engine_says_what_to_do(
 ) -> None:
     monkeypatch.setattr(engine, "connect", unavailable)
     assert images.show() == 1
-    assert "Start it" in capsys.readouterr().out
+    assert "Start it" in capsys.readouterr().err

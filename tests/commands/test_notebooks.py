@@ -50,4 +50,4 @@ def test_a_broken_source_notebook_is_a_message(course_dir: Path, capsys: pytest.
     broken.mkdir()
     (broken / "broken.ipynb").write_text("{ not json")
     assert main(course=course_dir) == 1
-    assert "nbgrader could not generate 00-broken" in capsys.readouterr().out
+    assert "nbgrader could not generate 00-broken" in capsys.readouterr().err

@@ -10,7 +10,7 @@ import pytest
 
 from grader.engine import EngineUnavailable
 from grader.quiz import live as probes
-from grader.quiz.answers import check, normalise, right_answer
+from grader.quiz.answers import canonical, check, normalise, right_answer
 from grader.quiz.bank import Live, Question
 
 Make = Callable[..., Question]
@@ -47,7 +47,28 @@ def test_several_answers_need_every_right_one_and_no_other(question: Make) -> No
     assert check(several, [0, 2]).correct
     assert not check(several, {0}).correct
     assert not check(several, {0, 1, 2}).correct
-    assert check(several, {1}).message == "Not quite. The answer: a, c"
+    assert check(several, {1}).message == (
+        "Not quite. The answer: a, c\nWrong picks: b) two\nMissing: a) one; c) three"
+    )
+
+
+@pytest.mark.parametrize(
+    ("picked", "lines"),
+    [
+        ({0}, ["Missing: c) three"]),
+        ({0, 1, 2}, ["Wrong picks: b) two"]),
+        ({0, 1}, ["Wrong picks: b) two", "Missing: c) three"]),
+    ],
+)
+def test_a_several_answers_miss_says_which_picks_were_wrong_and_which_missing(
+    question: Make, picked: set[int], lines: list[str]
+) -> None:
+    outcome = check(question("several", correct="ac"), picked)
+    assert outcome.message.splitlines() == ["Not quite. The answer: a, c", *lines]
+
+
+def test_a_single_choice_miss_names_only_the_answer(question: Make) -> None:
+    assert "\n" not in check(question("single", correct="b"), {0}).message
 
 
 def test_choice_labels_drop_markdown(question: Make) -> None:
@@ -71,6 +92,74 @@ def test_short_answers_compare_after_normalising_and_keep_case_unless_told(quest
     assert not check(command, "docker run -P 80 web").correct, "-P and -p are different options"
     word = question("short", accepted=("WORKDIR",), ignore_case=True)
     assert check(word, "workdir").correct
+
+
+@pytest.mark.parametrize("typed", ["5000", "5000/tcp", "5000/TCP", " 5000/tcp ", "`5000/tcp`"])
+def test_a_port_answer_takes_tcp_the_default_protocol(question: Make, typed: str) -> None:
+    assert check(question("short", accepted=("5000",), form="port"), typed).correct
+
+
+@pytest.mark.parametrize("typed", ["5000/udp", "50000", "5000/tcp/tcp"])
+def test_a_port_answer_still_tells_other_ports_and_protocols_apart(question: Make, typed: str) -> None:
+    assert not check(question("short", accepted=("5000",), form="port"), typed).correct
+
+
+def test_a_text_answer_is_not_a_port(question: Make) -> None:
+    assert not check(question("short", accepted=("5000",)), "5000/tcp").correct
+
+
+NAPPER = "docker run -d --name napper busybox sleep 300"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        NAPPER,
+        "docker run --rm -d --name napper busybox sleep 300",
+        "docker run -d --name=napper busybox sleep 300",
+        "docker run -d --name 'napper' busybox sleep 300",
+        "$ docker  run -d --rm --name napper busybox sleep 300",
+    ],
+)
+def test_a_command_answer_ignores_harmless_flags_quotes_and_equals_signs(question: Make, typed: str) -> None:
+    napper = question("short", accepted=(NAPPER,), form="command", harmless=("--rm",))
+    assert check(napper, typed).correct
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "docker run -d --name napper --privileged busybox sleep 300",
+        "docker run --name napper busybox sleep 300",
+        "docker run -d --name napper busybox sleep 30",
+        "docker run -d --name napper busybox 'sleep 300'",
+        "docker run -d --name 'napper busybox sleep 300",
+    ],
+)
+def test_a_command_answer_still_refuses_what_changes_it(question: Make, typed: str) -> None:
+    napper = question("short", accepted=(NAPPER,), form="command", harmless=("--rm",))
+    assert not check(napper, typed).correct
+
+
+def test_without_harmless_flags_every_flag_counts(question: Make) -> None:
+    napper = question("short", accepted=(NAPPER,), form="command")
+    assert not check(napper, "docker run --rm -d --name napper busybox sleep 300").correct
+
+
+@pytest.mark.parametrize(
+    ("form", "harmless", "typed", "expected"),
+    [
+        ("text", (), "  docker   ps  -a ", "docker ps -a"),
+        ("port", (), "8080/Tcp", "8080"),
+        ("port", (), "8080/udp", "8080/udp"),
+        ("command", ("--rm",), "docker run --rm --name=web -p 80 nginx", "docker run --name web -p 80 nginx"),
+        ("command", (), "docker run -e A=b img", "docker run -e A=b img"),
+    ],
+)
+def test_canonical_forms(
+    question: Make, form: str, harmless: tuple[str, ...], typed: str, expected: str
+) -> None:
+    assert canonical(question("short", accepted=("x",), form=form, harmless=harmless), typed) == expected
 
 
 def test_a_pattern_accepts_other_spellings(question: Make) -> None:
@@ -108,6 +197,10 @@ def live(question: Make, monkeypatch: pytest.MonkeyPatch) -> Question:
 
 def _no_client() -> docker.DockerClient:
     return None  # type: ignore[return-value]  # the fake probe needs none
+
+
+def test_a_live_port_answer_takes_tcp_too(live: Question) -> None:
+    assert check(replace(live, form="port"), "49153/tcp", client=_no_client).correct
 
 
 def test_a_live_answer_is_checked_against_the_probe(live: Question) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from grader.quiz import bank
-from grader.quiz.answers import check, normalise
+from grader.quiz.answers import canonical, check
 from grader.quiz.bank import BANK, TOPICS, Question, QuizError, UnknownTopic
 
 ALL = {topic: bank.load(topic) for topic in TOPICS}
@@ -72,7 +72,31 @@ def test_every_accepted_short_answer_matches_itself_after_normalising(topic: str
         for typed in (answer, f"  {answer}  ", f"`{answer}`", answer.replace(" ", "   "), f"$ {answer}"):
             assert check(question, typed).correct, typed
         if question.pattern:
-            assert re.fullmatch(question.pattern, normalise(answer, ignore_case=question.ignore_case)), answer
+            flags = re.IGNORECASE if question.ignore_case else 0
+            assert re.fullmatch(question.pattern, canonical(question, answer), flags), answer
+
+
+@pytest.mark.parametrize(("topic", "question"), QUESTIONS, ids=_ids(QUESTIONS))
+def test_every_question_says_what_to_reread(topic: str, question: Question) -> None:
+    assert question.section and question.notebook and question.notebook == ALL[topic].notebook
+    assert question.reread.startswith(f"{question.notebook}/{topic}.ipynb, section ")
+    assert (bank.NOTEBOOKS / bank.notebook_file(question.notebook)).is_file()
+
+
+def test_harmless_flags_are_in_no_accepted_answer() -> None:
+    """A flag listed as harmless is dropped before comparing: an accepted answer must not need it."""
+    for _topic, question in SHORT:
+        for flag in question.harmless:
+            assert all(flag not in answer.split() for answer in question.accepted), (question.id, flag)
+
+
+def test_expose_with_a_host_port_is_accepted_with_the_host_part_ignored() -> None:
+    """`EXPOSE 8080:8080` builds (build checks warn); the question once called it invalid."""
+    expose = next(q for q in ALL["dockerfiles"].questions if q.id == "expose-syntax")
+    right = expose.choices[next(iter(expose.correct))]
+    assert "accepts it but ignores the host part" in right
+    assert "warn" in right
+    assert not any("not valid" in choice or "invalid" in choice for choice in expose.choices)
 
 
 def test_an_unknown_topic_names_the_known_ones() -> None:
@@ -151,6 +175,42 @@ explanation = "Because."
             ),
             "question two: live: args must be a table of texts, not {'image': 1}",
         ),
+        (
+            ('correct = ["a"]', 'correct = ["a"]\nordered = "yes"'),
+            "question one: ordered must be true or false",
+        ),
+        (
+            ('accepted = ["5000"]', 'accepted = ["5000"]\nordered = true'),
+            "question two: key 'ordered' does not",
+        ),
+        (
+            ('accepted = ["5000"]', 'accepted = ["5000"]\nform = "number"'),
+            "question two: form 'number' is not",
+        ),
+        (
+            ('accepted = ["5000"]', 'accepted = ["5000"]\nform = "port"\nharmless = ["--rm"]'),
+            'question two: harmless flags only go with form = "command"',
+        ),
+        (
+            ('accepted = ["5000"]', 'accepted = ["5000"]\nform = "command"\nharmless = ["--pull=always"]'),
+            "question two: harmless must list flags without values",
+        ),
+        (
+            ('accepted = ["5000"]', 'accepted = ["5000"]\nsection = "Quiz"'),
+            "question two: section needs a top-level notebook to be in",
+        ),
+        (('title = "Ports"', 'title = "Ports"\nnotebook = "ports"'), "top level: notebook 'ports' should be"),
+        (
+            ('title = "Ports"', 'title = "Ports"\nnotebook = "99-ports"'),
+            "top level: notebook '99-ports': there is no readable",
+        ),
+        (
+            (
+                'title = "Ports"\n',
+                'title = "Ports"\nnotebook = "03-ports"\n[[questions]]\nsection = "Nowhere"\n',
+            ),
+            "question #1: section 'Nowhere' is not a heading of notebook '03-ports'",
+        ),
     ],
 )
 def test_a_broken_file_names_the_file_and_the_question(
@@ -168,6 +228,27 @@ def test_a_question_that_is_not_a_table_is_named(tmp_path: Path) -> None:
     path.write_text('id = "ports"\ntitle = "Ports"\nquestions = [1]\n')
     with pytest.raises(QuizError, match=r"ports\.toml, question #1: must be a \[\[questions\]\] table"):
         bank.load_file(path)
+
+
+def test_a_section_must_be_a_heading_of_the_notebook(tmp_path: Path) -> None:
+    good = GOOD.replace('title = "Ports"', 'title = "Ports"\nnotebook = "03-ports"')
+    (tmp_path / "ports.toml").write_text(
+        good.replace('accepted = ["5000"]', 'accepted = ["5000"]\nsection = "UDP: `-p HOST:CONTAINER/udp`"')
+    )
+    question = bank.load("ports", tmp_path).questions[1]
+    assert question.reread == '03-ports/ports.ipynb, section "UDP: -p HOST:CONTAINER/udp"'
+
+
+def test_without_the_course_notebooks_sections_are_not_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Installed without notebooks/source, the bank still loads; the shipped files were checked here."""
+    monkeypatch.setattr(bank, "NOTEBOOKS", tmp_path / "no-notebooks")
+    good = GOOD.replace('title = "Ports"', 'title = "Ports"\nnotebook = "03-ports"')
+    (tmp_path / "ports.toml").write_text(
+        good.replace('accepted = ["5000"]', 'accepted = ["5000"]\nsection = "X"')
+    )
+    assert bank.load("ports", tmp_path).questions[1].section == "X"
 
 
 def test_a_good_file_loads(tmp_path: Path) -> None:

@@ -84,3 +84,18 @@ def test_an_attempt_counts_first_answers_and_saves_after_each() -> None:
     attempt.answer("dynamic-port", False)
     assert (attempt.score.score, attempt.score.answered, attempt.score.total) == (1, 2, len(ports))
     assert progress.load()["ports"].best.score == 1
+
+
+def test_an_attempt_without_autosave_is_saved_only_when_told() -> None:
+    """The terminal quiz saves at the end, so a quiz stopped halfway records nothing."""
+    ports = bank.load("ports")
+    attempt = Attempt(ports, autosave=False)
+    attempt.answer("fixed-port", True)
+    assert progress.load() == {}
+    attempt.save()
+    assert progress.load()["ports"].last == attempt.score
+
+
+def test_an_attempt_with_nothing_answered_saves_nothing() -> None:
+    Attempt(bank.load("ports"), autosave=False).save()
+    assert progress.load() == {}

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+import re
+
 import docker
 import ipywidgets as widgets
 import pytest
@@ -16,7 +19,7 @@ NETWORKS = bank.load("networks")
 
 @pytest.fixture
 def view() -> QuizView:
-    return build("networks")
+    return build("networks", rng=random.Random(3))
 
 
 def _first(view: QuizView, kind: str, live: bool = False) -> QuestionView:
@@ -97,3 +100,57 @@ def test_quiz_displays_the_whole_tree(monkeypatch: pytest.MonkeyPatch) -> None:
     notebook.quiz("networks")
     assert len(shown) == 1 and isinstance(shown[0], widgets.VBox)
     assert "Quiz: " + NETWORKS.title in shown[0].children[0].value
+
+
+def _labels(view: QuestionView) -> list[str]:
+    if isinstance(view.input, widgets.RadioButtons):
+        return [label for label, _index in view.input.options]
+    return [box.description for box in view.input] if isinstance(view.input, list) else []
+
+
+def test_the_choices_are_shuffled_by_the_rng_given() -> None:
+    def order(seed: int) -> list[list[str]]:
+        return [_labels(v) for v in build("networks", rng=random.Random(seed)).questions]
+
+    assert order(1) == order(1)
+    assert any(order(seed) != order(1) for seed in (2, 3, 4))
+    plain = [[re.sub(r"^[a-z]\) ", "", label) for label in labels] for labels in order(1)]
+    original = [[c.replace("`", "") for c in q.choices] for q in NETWORKS.questions]
+    assert [sorted(p) for p in plain] == [sorted(o) for o in original]
+
+
+def test_a_shuffled_right_answer_is_still_right(view: QuizView) -> None:
+    for question in view.questions:
+        if isinstance(question.input, widgets.RadioButtons):
+            question.input.value = next(iter(question.question.correct))
+        elif isinstance(question.input, list):
+            for index in question.question.correct:
+                question.input[index].value = True
+        else:
+            continue
+        question.button.click()
+        assert "✓ Right." in question.feedback.value, question.question.id
+
+
+def test_a_miss_says_what_to_reread_and_which_picks_were_wrong(view: QuizView) -> None:
+    several = _first(view, "several")
+    assert isinstance(several.input, list)
+    wrong = next(i for i in range(len(several.input)) if i not in several.question.correct)
+    several.input[wrong].value = True
+    several.button.click()
+    assert "<br>Wrong picks: " in several.feedback.value and "<br>Missing: " in several.feedback.value
+    assert f"Reread: {several.question.reread}" in several.feedback.value.replace("&quot;", '"')
+    single = _first(view, "single")
+    assert isinstance(single.input, widgets.RadioButtons)
+    single.input.value = next(iter(single.question.correct))
+    single.button.click()
+    assert "Reread" not in single.feedback.value, "only after a miss"
+
+
+@pytest.mark.parametrize("topic", bank.TOPICS)
+def test_no_backticks_show_in_labels_or_questions(topic: str) -> None:
+    """Markdown in questions is HTML; choice labels (plain text in widgets) lose their code marks."""
+    for question in build(topic, rng=random.Random(0)).questions:
+        assert all("`" not in label for label in _labels(question))
+        heading = question.box.children[0]
+        assert isinstance(heading, widgets.HTML) and "`" not in heading.value
