@@ -3,7 +3,8 @@
 1. what one check costs (stock testinfra, a bare `docker exec`, the grader's backend);
 2. a sandbox's start and close, and loading base images into it;
 3. grading each exercise's reference solution, phase by phase;
-4. grading a generated class of 40 submissions with 1, 2 and 4 workers;
+4. grading a generated class of 40 submissions with 1, 2 and 4 workers, and with two slots here
+   beside a scheduler and two workers on this machine (a Dask cluster);
 5. autograding a class's notebooks with 1 and 2 at once.
 
 The figures also go to build/bench.json. They are taken on whatever else the machine is doing:
@@ -19,7 +20,7 @@ from typing import Any
 
 from rich.console import Console
 
-from benchmarks import autograde_bench, checks_bench, class_bench, grading_bench
+from benchmarks import autograde_bench, checks_bench, class_bench, cluster_bench, grading_bench
 from grader import engine
 from grader.exercise import ROOT
 
@@ -41,6 +42,8 @@ def main(output: Path = OUTPUT) -> dict[str, Any]:
     figures["solutions"] = grading_bench.solutions(host, console)
     console.rule("A class")
     figures["class"] = class_bench.main(console)
+    console.rule("A class on a cluster")
+    figures["cluster"] = cluster_bench.main(console)
     console.rule("Notebooks")
     figures["autograde"] = autograde_bench.main(console)
     figures["environment"]["bench_s"] = time.perf_counter() - started

@@ -8,12 +8,13 @@ import os
 import signal
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import docker
 import docker.errors
@@ -40,6 +41,8 @@ class Job:
     exercise_id: str
     folder: Path
     run_id: str
+    # where a cluster's worker graded it (its machine, tools, base images): what the record keeps
+    origin: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
 
 Grade = Callable[[Job], Result]
@@ -143,8 +146,13 @@ def grade_all(
     on_result: Finish,
     grade: Grade = grade_job,
     watch: EngineWatch | None = None,
+    scheduler: str | None = None,
+    certs: Path | None = None,
 ) -> list[tuple[Job, Result]]:
     """Grade every job with `workers` processes, calling `on_result` as each one finishes.
+
+    With a `scheduler` address (and, for tls://, `grader cluster certs`' folder), the jobs go to
+    that Dask cluster instead (grader.cluster), under the same contract.
 
     A worker process that dies costs only the submission it was grading (an
     "error" result); the pool is made anew and the batch goes on. When the
@@ -153,6 +161,18 @@ def grade_all(
     meanwhile: their results are never kept. On Ctrl-C or SIGTERM the workers
     are stopped and what their runs made is removed.
     """
+    if scheduler is not None:
+        from grader import cluster
+
+        return cluster.grade_all(
+            jobs,
+            workers=workers,
+            on_result=on_result,
+            grade=grade,
+            watch=watch,
+            scheduler=scheduler,
+            certs=certs,
+        )
     run = _Batch(grade, on_result, watch or EngineWatch())
     try:
         waiting = deque(jobs)
@@ -328,7 +348,12 @@ def _outcome(job: Job, future: Future[Result]) -> Result | None:
 
 
 def _error(job: Job, reason: str) -> Result:
-    return Result(job.exercise_id, str(job.folder), status="error", reason=reason)
+    return error(job.exercise_id, job.folder, reason)
+
+
+def error(exercise_id: str, folder: Path, reason: str) -> Result:
+    """The result of a submission that could not be graded, and why (for the student and the instructor)."""
+    return Result(exercise_id, str(folder), status="error", reason=reason)
 
 
 def _remove_runs(jobs: Iterable[Job]) -> None:

@@ -67,6 +67,7 @@ def test_default_workers_is_bounded_by_cores_and_memory(
     assert batch.default_workers() == expected
 
 
+@pytest.mark.docker  # the worker connects to the engine before it looks the exercise up
 def test_a_job_for_an_unknown_exercise_is_an_error_result_not_an_exception(tmp_path: Path) -> None:
     job = batch.Job("ana", "no.such-exercise", _folder(tmp_path / "ana" / "x"), labels.new_run_id())
     result = batch.grade_job(job)
@@ -86,6 +87,7 @@ def _fake_grade(job: batch.Job) -> Result:
     return Result(job.exercise_id, str(job.folder), checks=[CheckResult("c", 1, passed=True, expected="e")])
 
 
+@pytest.mark.docker
 @pytest.mark.parametrize("workers", [1, 2])
 def test_a_worker_that_dies_costs_only_its_submission_and_the_batch_goes_on(
     tmp_path: Path, workers: int
