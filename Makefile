@@ -7,7 +7,7 @@ PY      := $(VENV)/bin/python
 GRADER  := $(VENV)/bin/grader
 STAMP   := $(VENV)/.installed
 
-.PHONY: setup test lint demo lab bench clean gc
+.PHONY: setup check test lint demo lab bench clean gc
 
 $(STAMP): pyproject.toml
 	@python3 -m venv $(VENV) 2>/dev/null || { \
@@ -24,6 +24,10 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check grader tests benchmarks exercises
 	$(VENV)/bin/ruff format --check grader tests benchmarks exercises
 	$(VENV)/bin/mypy
+
+# The inner loop: linters and every test that needs no Docker engine (none is started).
+check: lint
+	$(PY) -m pytest -m "not docker" -p no:cacheprovider
 
 test: setup lint
 	$(PY) -m pytest

@@ -12,6 +12,7 @@ import docker
 import pytest
 
 from grader.commands.notebooks import release
+from tests.conftest import ours
 from tests.course.notebooks import ASSIGNMENTS, Run, notebook_path, run_notebook
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
@@ -21,8 +22,8 @@ def state(client: docker.DockerClient) -> dict[str, set[str]]:
     """What a notebook may create: containers, networks, volumes, image names and IDs."""
     return {
         "containers": {c.name for c in client.containers.list(all=True) if not c.name.startswith("grader-")},
-        "networks": {n.name for n in client.networks.list()},
-        "volumes": {v.name for v in client.volumes.list()},
+        "networks": {n.name for n in client.networks.list() if ours(n.attrs.get("Labels") or {})},
+        "volumes": {v.name for v in client.volumes.list() if ours(v.attrs.get("Labels") or {})},
         "images": {tag for i in client.images.list(all=True) for tag in [i.id, *i.tags]},
     }
 
