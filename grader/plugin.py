@@ -62,6 +62,7 @@ class GradingPlugin:
     def __init__(self, target: Target) -> None:
         self.target = target
         self.results: dict[str, CheckResult] = {}
+        self.seconds: dict[str, float] = {}  # each check's setup and call so far
         self.items: list[pytest.Item] = []
         self.collect_errors: list[str] = []
         self.interrupted = False
@@ -144,9 +145,11 @@ class GradingPlugin:
         report = outcome.get_result()
         if item_of(item) is None or item.name in self.results:
             return
+        self.seconds[item.name] = self.seconds.get(item.name, 0.0) + report.duration
         if report.failed or (report.when == "call" and report.passed):
             found = "" if report.passed else found_in(call.excinfo.value if call.excinfo else None)
-            self.results[item.name] = _result(item, passed=report.passed, found=found)
+            took = self.seconds[item.name]
+            self.results[item.name] = _result(item, passed=report.passed, found=found, duration_s=took)
 
     def outcomes(self) -> list[CheckResult]:
         """One result per rubric item, in the order of checks.py."""
@@ -272,7 +275,9 @@ def deadline(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def _result(item: pytest.Item, *, passed: bool, found: str, not_run: bool = False) -> CheckResult:
+def _result(
+    item: pytest.Item, *, passed: bool, found: str, not_run: bool = False, duration_s: float = 0.0
+) -> CheckResult:
     rubric = item_of(item)
     assert rubric is not None
     return CheckResult(
@@ -285,4 +290,5 @@ def _result(item: pytest.Item, *, passed: bool, found: str, not_run: bool = Fals
         reproduce=rubric.reproduce,
         hidden=rubric.hidden,
         not_run=not_run,
+        duration_s=round(duration_s, 3),
     )

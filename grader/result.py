@@ -23,7 +23,7 @@ class CheckResult:
     hint: str = ""
     reproduce: str = ""
     hidden: bool = False  # students read only `expected` and whether it passed
-    duration_s: float = 0.0  # how long the check ran (0 where it was not measured)
+    duration_s: float = field(default=0.0, compare=False)  # how long it ran (0: not measured)
     not_run: bool = False  # it could not run (the build or the script failed): `found` says why
 
     @property

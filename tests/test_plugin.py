@@ -135,6 +135,12 @@ def test_a_check_that_hangs_is_stopped_at_its_limit_and_the_next_one_runs(
     assert odd["builds"].passed
 
 
+def test_each_check_records_how_long_it_took(odd: dict[str, CheckResult]) -> None:
+    """Its setup and call, as JUnit's per-check time reports: the one stopped at 3 s took about 3 s."""
+    assert 2.5 <= odd["hangs"].duration_s < 10
+    assert all(0 <= check.duration_s < 10 for check in odd.values())
+
+
 def test_each_exercise_graded_in_one_process_gets_its_own_checks(
     tiny: Exercise, tmp_path: Path, submission: Callable[..., Path]
 ) -> None:

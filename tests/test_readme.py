@@ -16,7 +16,7 @@ import pytest
 from grader import gradebook_csv
 from grader.cli import main
 from grader.exercise import ROOT
-from grader.exit_codes import Exit
+from grader.exit_codes import BY_COMMAND, DEFAULT, Exit, meanings
 from grader.gradebook import STATUSES, Gradebook
 
 README = ROOT / "README.md"
@@ -252,9 +252,19 @@ def test_a_wrong_command_line_does_not_parse(line: str) -> None:
 def test_the_exit_code_table_is_grader_s() -> None:
     text = _text()
     table = text[text.index("**Exit codes.**") :]
-    codes = [int(row[0]) for row in _table(table)]
+    rows = _table(table)
+    codes = [int(row[0]) for row in rows]
     assert codes == sorted(int(code) for code in Exit)
+    used = {code for command in BY_COMMAND for code in meanings(command)} | set(DEFAULT)
+    assert set(codes) == {int(code) for code in used}
     assert "`grader/exit_codes.py`" in table.split("\n\n", 1)[0]
+    named = 0
+    for row in rows:
+        for name in INLINE.findall(row[1]):
+            if name in BY_COMMAND:
+                named += 1
+                assert Exit(int(row[0])) in meanings(name), f"`{name}` never exits {row[0]}"
+    assert named >= 10
 
 
 # -- gradebook columns -----------------------------------------------------------

@@ -20,10 +20,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from xml.etree import ElementTree
 
+from grader.adjust import notes
 from grader.failure import block
 from grader.gradebook import ExerciseGrade, Grade, columns
 from grader.result import CheckResult, Result
-from grader.safe_text import terminal_line, xml_text
+from grader.safe_text import for_terminal, terminal_line, xml_text
 from grader.text import last_lines
 
 LOG_LINES = 15
@@ -82,7 +83,7 @@ def summary_lines(grade: Grade) -> list[str]:
     rows.append(["Total", "", f"{grade.possible:g}", f"{grade.total:g}", f"{grade.percent:g}%"])
     table = columns([[terminal_line(cell) for cell in row] for row in rows])
     head = f"Total: {grade.total:g}/{grade.possible:g} ({grade.percent:g}%)"
-    return [head, "", *table]
+    return [head, "", *table, *(line for note in notes(grade) for line in ("", for_terminal(note)))]
 
 
 def suite(line: ExerciseGrade, student: str = "") -> ElementTree.Element:

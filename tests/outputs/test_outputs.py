@@ -89,7 +89,8 @@ def test_outputs_apply_overrides_and_penalties_but_the_stored_result_stays_raw(t
     assert data["assignment"]["overrides"][0]["delta"] == 2
     feedback = (tmp_path / "feedback" / "ana.md").read_text()
     assert "Changed by your instructor: dockerfiles.hello graded 4, +2, now 6/12." in feedback
-    assert "The port was right, on 8081." in (tmp_path / "feedback" / "ana.html").read_text()
+    for shown in ("feedback/ana.html", "junit/ana.xml", "gradescope/ana/results.json", "report/ana.html"):
+        assert "The port was right, on 8081." in (tmp_path / shown).read_text(), f"no override in {shown}"
     assert "2 days after it was due" in (tmp_path / "feedback" / "ben.md").read_text()
     with (tmp_path / "gradebook.csv").open(newline="") as handle:
         rows = {row[0]: row for row in csv.reader(handle)}
