@@ -1,6 +1,9 @@
-"""Bounding text for feedback: logs and outputs shown to students stay readable."""
+"""Text for people: logs and outputs bounded so they stay readable, and suggestions for a typo."""
 
 from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
 
 LOG_LIMIT = 8_000
 
@@ -32,3 +35,9 @@ def shorten(text: str, limit: int = 300) -> str:
 
 def decode(data: bytes) -> str:
     return data.decode("utf-8", errors="replace")
+
+
+def did_you_mean(word: str, known: Iterable[str]) -> str:
+    """A sentence naming the known word closest to `word` (" Did you mean 'x'?"), or "" if none is."""
+    close = difflib.get_close_matches(word, list(known), n=1)
+    return f" Did you mean '{close[0]}'?" if close else ""

@@ -33,6 +33,7 @@ except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
 from grader.quiz.live import PROBES
+from grader.text import did_you_mean
 
 BANK = Path(__file__).resolve().parent.parent / "data" / "quizzes"
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks" / "source"  # absent when installed alone
@@ -151,7 +152,9 @@ def load(topic: str, bank: Path = BANK) -> Topic:
     """The topic `topic` of the bank, validated."""
     path = bank / f"{topic}.toml"
     if topic not in TOPICS or not path.is_file():
-        raise UnknownTopic(f"There is no quiz {topic!r}. The topics are: {', '.join(TOPICS)}.")
+        raise UnknownTopic(
+            f"There is no quiz {topic!r}.{did_you_mean(topic, TOPICS)} The topics are: {', '.join(TOPICS)}."
+        )
     return load_file(path)
 
 

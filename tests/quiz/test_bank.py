@@ -263,3 +263,8 @@ def test_a_file_that_is_not_toml_is_named(tmp_path: Path) -> None:
     path.write_text("id = ")
     with pytest.raises(QuizError, match=r"^ports\.toml: "):
         bank.load_file(path)
+
+
+def test_an_unknown_topic_suggests_the_closest_one() -> None:
+    with pytest.raises(bank.UnknownTopic, match="Did you mean 'networks'"):
+        bank.load("netwroks")
