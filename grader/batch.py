@@ -326,7 +326,7 @@ def _unwind(signum: int, frame: FrameType | None) -> None:
 def _stop(pool: ProcessPoolExecutor) -> None:
     """End the pool's workers: SIGTERM lets them remove their sandboxes, a kill ends what lingers.
     Whatever is left is removed by label afterwards."""
-    processes = list(pool._processes.values()) if pool._processes else []
+    processes = multiprocessing.active_children()  # the pool's workers: the parent starts no others
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         process.terminate()
