@@ -240,6 +240,19 @@ def of_build(
     return Failure(f"{what} at {where}." if step else f"{what}.", shown, output or cause.strip(), hint)
 
 
+REFUSED_WHAT = "The image was not built: your Dockerfile asks for the network, which builds here do not have."
+REFUSED_HINT = (
+    "Build only from the images the exercise provides (or earlier stages), and `COPY` files from your "
+    "folder instead of downloading them."
+)
+
+
+def of_refusal(sentences: list[str]) -> Failure:
+    """The failure of a build refused before it started (grader.dockerfile_refs): one sentence per
+    line that would have fetched from the network, each naming the line and what to do."""
+    return Failure(REFUSED_WHAT, " ".join(sentences), hint=REFUSED_HINT)
+
+
 def _parse_line(cause: str, dockerfile: str) -> str:
     """The Dockerfile's line a parse error names, quoted, or ""."""
     parsed = PARSE_ERROR.search(cause)

@@ -21,6 +21,7 @@ from grader import failure, sandbox, walk
 from grader.baseimages import sandbox_engine
 from grader.build import BuildResult, build
 from grader.context import ContextRefused, pack
+from grader.dockerfile_refs import network_refusals
 from grader.exercise import Exercise
 from grader.lint import advise
 from grader.plugin import Target, run_checks
@@ -33,13 +34,16 @@ def grade_image(
 ) -> None:
     """Fill `result` with the grading of a Dockerfile submission."""
     result.advice = _advice(submission / "Dockerfile")
+    fetches = _fetches(exercise, submission / "Dockerfile")
+    if fetches:
+        _refused(result, exercise, " ".join(fetches), failure.of_refusal(fetches))
+        return
     try:
         context = pack(submission, limit_bytes=exercise.limits.context_bytes)
     except ContextRefused as refused:
-        checks = run_checks(Target(exercise, BuildResult.refused(str(refused))))
-        result.checks = not_run(checks, failure.NOT_RUN_BUILD)
-        result.reason = str(refused)
-        result.failure = failure.Failure(f"Your folder could not be built: {refused}")
+        _refused(
+            result, exercise, str(refused), failure.Failure(f"Your folder could not be built: {refused}")
+        )
         return
     with _engine(host, exercise, run_id) as (client, kill, base_images):
         built = build(
@@ -61,6 +65,23 @@ def grade_image(
         _failed(result, exercise, built, _text(submission / "Dockerfile"))
     if context.left_out:
         result.advice.insert(0, walk.left_out_words(context.left_out))
+
+
+def _fetches(exercise: Exercise, dockerfile: Path) -> list[str]:
+    """Why the Dockerfile would fetch from the network (grader.dockerfile_refs), one sentence per
+    line, where the exercise's builds have none; [] when they have, or the file may not be read."""
+    if exercise.build_network:
+        return []
+    return network_refusals(_text(dockerfile), exercise.images)
+
+
+def _refused(result: Result, exercise: Exercise, reason: str, why: failure.Failure) -> None:
+    """Grade a submission refused before any sandbox: every check not run, for `reason`."""
+    checks = run_checks(Target(exercise, BuildResult.refused(reason)))
+    result.checks = not_run(checks, failure.NOT_RUN_BUILD)
+    result.reason = reason
+    result.failure = why
+    result.advice = [advice for advice in result.advice if advice != why.hint]
 
 
 @contextlib.contextmanager

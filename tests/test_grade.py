@@ -10,6 +10,7 @@ import pytest
 from grader import failure
 from grader import grade_image as grading
 from grader.exercise import Exercise
+from grader.feedback import exercise_markdown
 from grader.grade import grade
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow, pytest.mark.usefixtures("leaves_nothing")]
@@ -78,7 +79,7 @@ def test_a_context_over_the_bound_is_refused_before_any_sandbox(
     result = grade(tiny, folder)
     assert (result.status, result.score) == ("graded", 0)
     assert "over the limit" in result.reason
-    assert all("over the limit" in check.found for check in result.checks)
+    assert all(check.not_run for check in result.checks), "nothing was built, so no check ran"
 
 
 def test_a_symlink_cannot_read_host_files(
@@ -90,7 +91,7 @@ def test_a_symlink_cannot_read_host_files(
     (folder / "leak").symlink_to(secret)
     result = grade(tiny, folder)
     assert "the instructor's answers" not in result.log + str(result.to_dict())
-    assert any("left out of the build: leak" in advice for advice in result.advice)
+    assert any(advice.startswith("Left out of grading") and "`leak`" in advice for advice in result.advice)
 
 
 def test_an_interrupt_mid_build_leaves_nothing(
@@ -113,3 +114,37 @@ def test_a_failure_of_the_grader_itself_is_an_error_with_a_reason(
     monkeypatch.setattr(grading, "run_checks", broken)
     result = grade(tiny, submission(GOOD))
     assert (result.status, result.reason) == ("error", "the checks could not be loaded")
+
+
+@pytest.mark.parametrize(
+    ("dockerfile", "said"),
+    [
+        (
+            'FROM alpine\nCMD ["echo", "ok"]\n',
+            "line 1: `FROM alpine` needs an image the exercise does not provide; use one of: busybox:latest.",
+        ),
+        (
+            'FROM busybox\nADD https://example.invalid/x /x\nCMD ["echo", "ok"]\n',
+            "line 2: `ADD https://example.invalid/x` fetches from the network, which builds here do not "
+            "have: download the file into your folder and `COPY` it.",
+        ),
+    ],
+)
+def test_a_dockerfile_that_fetches_is_refused_before_any_sandbox(
+    tiny: Exercise,
+    submission: Callable[..., Path],
+    monkeypatch: pytest.MonkeyPatch,
+    dockerfile: str,
+    said: str,
+) -> None:
+    def no_sandbox(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a sandbox was started for a refused Dockerfile")
+
+    monkeypatch.setattr(grading, "build", no_sandbox)
+    monkeypatch.setattr(grading, "Sandbox", no_sandbox)
+    result = grade(tiny, submission(dockerfile))
+    assert (result.status, result.score, result.max_score) == ("graded", 0, 4)
+    assert all(check.not_run and check.found == failure.NOT_RUN_BUILD for check in result.checks)
+    assert result.failure is not None and result.failure.what == failure.REFUSED_WHAT
+    assert (result.failure.step, result.reason) == (said, said)
+    assert f"{said.split('`')[0]}`{said.split('`')[1]}`" in exercise_markdown(result)
