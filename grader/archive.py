@@ -156,12 +156,22 @@ def listdir(api: docker.APIClient, container: str, path: str) -> list[str] | Non
     return sorted(names)
 
 
-def image_file(api: docker.APIClient, image: str, path: str, *, limit: int | None = None) -> bytes | None:
-    """The file at `path` in `image` itself (as built, whatever a running container changed since):
-    read from a container of it that is created, never started, and removed."""
-    created = api.create_container(image, command=["-"], entrypoint=["/"], network_disabled=True)
+@contextlib.contextmanager
+def unstarted(api: docker.APIClient, image: str) -> Iterator[str]:
+    """A container of `image` that is created, never started, and removed: its files are the image's.
+
+    It carries a HostConfig, as the docker CLI always does, so the guard of an autograded
+    notebook's sandbox lets it through."""
+    host_config = api.create_host_config(network_mode="none")
+    created = api.create_container(image, command=["-"], entrypoint=["/"], host_config=host_config)
     try:
-        return read(api, created["Id"], path, limit=limit)
+        yield str(created["Id"])
     finally:
         with contextlib.suppress(docker.errors.NotFound):
             api.remove_container(created["Id"], force=True)
+
+
+def image_file(api: docker.APIClient, image: str, path: str, *, limit: int | None = None) -> bytes | None:
+    """The file at `path` in `image` itself (as built, whatever a running container changed since)."""
+    with unstarted(api, image) as container:
+        return read(api, container, path, limit=limit)

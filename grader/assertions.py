@@ -164,11 +164,8 @@ def hides(container: Container, path: str) -> None:
     if container.status != "running":
         raise AssertionError(f"{container.name} is not running, so nothing can be seen in it")
     api = client.api
-    created = api.create_container(container.image.id, command=["-"], entrypoint=["/"], network_disabled=True)
-    try:
-        below = set(archive.listdir(api, created["Id"], path) or ())
-    finally:
-        api.remove_container(created["Id"], force=True)
+    with archive.unstarted(api, container.image.id) as unstarted:
+        below = set(archive.listdir(api, unstarted, path) or ())
     if not below:
         raise AssertionError(f"{container.name}'s image has nothing in {path} that could be hidden")
     seen = archive.listdir(api, str(container.id), path)

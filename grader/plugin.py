@@ -233,6 +233,8 @@ def run_checks(target: Target) -> list[CheckResult]:
             "-o",
             "python_files=checks.py",
             "--import-mode=importlib",
+            "--assert=plain",  # a check's message is what it found; rewriting adds Python (and, on
+            # older pytest without its terminal plugin, fails on the missing `verbose` option)
             "-p",
             "no:cacheprovider",
             "-p",

@@ -131,7 +131,7 @@ HOST_NETWORK_ID = "HOST-NETWORK-ID"
 BAD_BIND_SOURCES = ["/", "/etc", "/var/run/docker.sock", "/submission/../etc", "/grader/probe", "/run"]
 VALUES: dict[str, list[Any]] = {
     "Privileged": [True, False, "true", 1, None],
-    "CapAdd": [["ALL"], ["SYS_ADMIN"], "ALL", None, []],
+    "CapAdd": [["ALL"], ["SYS_ADMIN"], "ALL", None, [], ["NET_RAW"], ["cap_net_raw", "ſys_admin"]],
     "Capabilities": [["CAP_SYS_ADMIN"], None],
     "NetworkMode": ["host", "HOST", "bridge", "none", "default", "container:keeper", HOST_NETWORK_ID],
     "PidMode": ["host", "", "container:keeper"],
@@ -260,14 +260,18 @@ def create_bodies(draw: st.DrawFn) -> str:
     return obj([*top, ("HostConfig", "{}"), (where, obj(host))])
 
 
+UNSET_FIELDS = ("Devices", "DeviceRequests", "DeviceCgroupRules", "Sysctls")
+
+
 def forbidden_container(attrs: dict[str, Any], engine: docker.DockerClient) -> list[str]:
     """What is wrong with a container the engine made, if anything."""
     host = attrs["HostConfig"]
     found = [name for name in ("Privileged",) if host.get(name)]
+    found += [name for name in UNSET_FIELDS if host.get(name)]
     found += [
-        name
-        for name in ("CapAdd", "Devices", "DeviceRequests", "DeviceCgroupRules", "Sysctls")
-        if host.get(name)
+        f"CapAdd={name}"
+        for name in host.get("CapAdd") or []
+        if name.upper().removeprefix("CAP_") not in fields.DEFAULT_CAPABILITIES
     ]
     found += [
         f"{name}={host.get(name)}"

@@ -923,3 +923,23 @@ def test_routes_the_course_does_not_need_are_refused_naming_them(
 )
 def test_every_configuration_checked_is_read_whole(method: str, path: str, needed: bool) -> None:
     assert policy.needs_body(method, path) is needed
+
+
+@pytest.mark.parametrize(
+    "added",
+    [["NET_RAW"], ["cap_net_raw"], ["CHOWN", "KILL"], ["Cap_Setuid"]],
+    ids=lambda added: ",".join(added),
+)
+def test_adding_back_one_of_dockers_default_capabilities_is_allowed(added: list[str]) -> None:
+    """`--cap-drop ALL --cap-add NET_RAW` (the grader's own lookouts) gives nothing a plain run lacks."""
+    assert ask("POST", CREATE, run(CapDrop=["ALL"], CapAdd=added)) is None
+
+
+@pytest.mark.parametrize(
+    "added",
+    [["ALL"], ["SYS_PTRACE"], ["NET_RAW", "NET_ADMIN"], ["ſys_admin"], ["NET_RAW "], "NET_RAW", [1]],
+    ids=str,
+)
+def test_adding_any_other_capability_is_refused(added: object) -> None:
+    message = ask("POST", CREATE, run(CapAdd=added))
+    assert message is not None and "`--cap-add`" in message
