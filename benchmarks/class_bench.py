@@ -62,11 +62,11 @@ def p95(samples: list[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
-def grade_class(folder: Path, workers: int) -> dict[str, object]:
-    """Grade every submission of `folder` with `workers` processes; the figures."""
+def grade_class(folder: Path, workers: int, scheduler: str | None = None) -> dict[str, object]:
+    """Grade every submission of `folder` with `workers` slots, here or on a cluster; the figures."""
     jobs = batch.discover(folder)
     started = time.perf_counter()
-    done = batch.grade_all(jobs, workers=workers, on_result=lambda job, result: None)
+    done = batch.grade_all(jobs, workers=workers, on_result=lambda job, result: None, scheduler=scheduler)
     wall = time.perf_counter() - started
     durations = [result.duration_s for _, result in done]
     return {
@@ -75,7 +75,9 @@ def grade_class(folder: Path, workers: int) -> dict[str, object]:
         "per_minute": len(done) / wall * 60,
         "median_s": statistics.median(durations),
         "p95_s": p95(durations),
+        "overhead_s": wall * workers / len(done) - statistics.mean(durations),
         "statuses": dict(Counter(result.status for _, result in done)),
+        "errors": sum(result.status == "error" for _, result in done),
     }
 
 

@@ -14,7 +14,6 @@ import contextlib
 import os
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -25,8 +24,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from benchmarks.class_bench import CLASS_SIZE, make_class, p95
-from grader import batch, cluster
+from benchmarks.class_bench import CLASS_SIZE, grade_class, make_class
+from grader import cluster
 
 GRADER = Path(sys.executable).parent / "grader"
 SLOTS = 2
@@ -52,20 +51,7 @@ def main(console: Console, size: int = CLASS_SIZE) -> Figures:
 
 def grade(folder: Path, scheduler: str | None = None) -> dict[str, object]:
     """Grade every submission of `folder` with two slots, here or on the cluster; the figures."""
-    jobs = batch.discover(folder)
-    started = time.perf_counter()
-    done = batch.grade_all(jobs, workers=SLOTS, on_result=lambda job, result: None, scheduler=scheduler)
-    wall = time.perf_counter() - started
-    durations = [result.duration_s for _, result in done]
-    return {
-        "submissions": len(done),
-        "wall_s": wall,
-        "per_minute": len(done) / wall * 60,
-        "median_s": statistics.median(durations),
-        "p95_s": p95(durations),
-        "overhead_s": wall * SLOTS / len(done) - statistics.mean(durations),
-        "errors": sum(result.status == "error" for _, result in done),
-    }
+    return grade_class(folder, SLOTS, scheduler)
 
 
 @contextlib.contextmanager
