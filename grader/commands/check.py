@@ -38,7 +38,8 @@ def main(*, exercise_id: str, submission: Path | None, live: bool = False, as_js
     else:
         report.show(result, console)
     if result.status == "error":
-        errors.print(Text.assemble(("Grading could not happen:", "red"), " ", for_terminal(result.reason)))
+        reason = result.for_student().reason  # no sandbox path
+        errors.print(Text.assemble(("Grading could not happen:", "red"), " ", for_terminal(reason)))
         return Exit.FAILED
     return Exit.OK
 
