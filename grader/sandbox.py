@@ -245,9 +245,9 @@ class Sandbox:
     def load_images(self, names: tuple[str, ...] | list[str]) -> dict[str, str]:
         """Copy base images from the host engine into the sandbox engine; each name's image ID there.
 
-        The IDs are also kept in `base_images`: a tag in the sandbox is the student's to move
-        (`docker tag mine busybox:latest`), an ID is not, so helpers and questions about "the base
-        image" go by these IDs. `save | load` keeps an image's ID; the loaded one is checked.
+        A tag in the sandbox is the student's to move (`docker tag mine busybox:latest`), an ID is
+        not, so helpers and questions about "the base image" go by these IDs. `save | load` keeps
+        an image's ID; the loaded one is checked.
         """
         assert self.client is not None
         loaded: dict[str, str] = {}
@@ -262,7 +262,6 @@ class Sandbox:
             if self.client.images.get(name).id != image.id:
                 raise SandboxError(f"The base image {name} changed its ID on the way into the sandbox.")
             loaded[name] = str(image.id)
-        self.base_images: dict[str, str] = {**getattr(self, "base_images", {}), **loaded}
         return loaded
 
     def kill(self) -> None:
