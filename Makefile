@@ -24,6 +24,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check grader tests benchmarks exercises
 	$(VENV)/bin/ruff format --check grader tests benchmarks exercises
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache
 
 # The inner loop: linters and every test that needs no Docker engine (none is started).
 check: lint

@@ -21,8 +21,8 @@ from typing import Any
 from rich.console import Console
 
 from benchmarks import autograde_bench, checks_bench, class_bench, cluster_bench, grading_bench
-from grader import engine
-from grader.exercise import ROOT
+from grader.host import engine
+from grader.model.exercise import ROOT
 
 OUTPUT = ROOT / "build" / "bench.json"
 

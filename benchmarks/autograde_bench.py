@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from grader.commands import autograde
-from grader.exercise import ROOT
+from grader.model.exercise import ROOT
 
 COURSE = ROOT / "notebooks"
 ASSIGNMENT = "01-run-flow"

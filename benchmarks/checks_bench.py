@@ -19,8 +19,9 @@ import testinfra.host
 from rich.console import Console
 from rich.table import Table
 
-from grader.backend import PROBE_BUSYBOX, host_for, make_probe_dir, probe_mount
-from grader.labels import new_run_id, run_labels
+from grader.checks.backend import host_for, make_probe_dir, probe_mount
+from grader.host.labels import new_run_id, run_labels
+from grader.sandbox.paths import PROBE_BUSYBOX
 
 IMAGE = "debian:bookworm-slim"
 STOCK_CHECKS = 50

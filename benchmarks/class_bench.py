@@ -20,8 +20,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from grader import batch
-from grader.exercise import ROOT, all_exercises
+from grader.batch import batch
+from grader.model.exercise import ROOT, all_exercises
 
 VARIANTS = ROOT / "tests" / "exercises" / "variants"
 SLOW_VARIANTS = {"registry.local/not-a-registry"}

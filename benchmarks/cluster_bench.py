@@ -25,7 +25,7 @@ from rich.console import Console
 from rich.table import Table
 
 from benchmarks.class_bench import CLASS_SIZE, grade_class, make_class
-from grader import cluster
+from grader.batch import cluster
 
 GRADER = Path(sys.executable).parent / "grader"
 SLOTS = 2

@@ -1,7 +1,7 @@
 """What grading costs: a sandbox's start, base image loads, one submission per exercise, a class.
 
 Each part prints a table and returns its figures in seconds. Phases inside `grade()` are timed
-by wrapping the names the recipes grader.grade_image and grader.grade_setup call (lint,
+by wrapping the names the recipes grader.grading.grade_image and grader.grading.grade_setup call (lint,
 pack, Sandbox, build or run_script, run_checks) for the length of a measurement; grader's
 code itself is not changed.
 """
@@ -21,11 +21,12 @@ import docker
 from rich.console import Console
 from rich.table import Table
 
-from grader import grade_image, grade_setup, labels
-from grader.baseimages import sandbox_engine
-from grader.exercise import Exercise, all_exercises
-from grader.grade import grade
-from grader.sandbox import Sandbox
+from grader.grading import grade_image, grade_setup
+from grader.grading.grade import grade
+from grader.host import labels
+from grader.host.baseimages import sandbox_engine
+from grader.model.exercise import Exercise, all_exercises
+from grader.sandbox.sandbox import Sandbox
 
 SANDBOX_STARTS = 5
 IMAGES = ("busybox:latest", "debian:bookworm-slim")

@@ -1,176 +1,29 @@
-"""Small assertions about Docker objects, for notebook tasks and checks.
+"""The notebooks' assertions about containers, images and registries, at their public path.
 
-Each passes silently or raises AssertionError with a sentence saying what was found,
-which is what the student reads.
+`from grader.assertions import exited, printed, ...` is the course's public API; the code is
+in `grader.course.assertions`.
 """
 
-from __future__ import annotations
-
-import json
-import urllib.error
-import urllib.request
-
-import docker.errors
-from docker import DockerClient
-from docker.models.containers import Container
-from docker.models.images import Image
-
-from grader import archive
-from grader.text import shorten
-
-
-def exited(container: Container, code: int = 0) -> None:
-    """`container` has stopped, with exit code `code`."""
-    container.reload()
-    state = container.attrs["State"]
-    if container.status == "running":
-        raise AssertionError(f"{container.name} is still running")
-    if state.get("ExitCode") != code:
-        raise AssertionError(f"{container.name} stopped with exit code {state.get('ExitCode')}")
-
-
-def printed(container: Container, text: str) -> None:
-    """`container`'s output (stdout and stderr) holds `text`."""
-    output = container.logs().decode(errors="replace")
-    if text not in output:
-        shown = shorten(output.strip(), 200) or "nothing"
-        raise AssertionError(f"{container.name} printed {shown!r}")
-
-
-def same_image(first: Image, second: Image) -> None:
-    """Both names point at one image."""
-    if first.id != second.id:
-        raise AssertionError(
-            f"{first.tags[0] if first.tags else first.short_id} is {first.short_id}, "
-            f"{second.tags[0] if second.tags else second.short_id} is {second.short_id}: two different images"
-        )
-
-
-def _named(image: Image) -> str:
-    return image.tags[0] if image.tags else image.short_id
-
-
-def built_on(image: Image, base: Image) -> None:
-    """`image` is built on `base`: its filesystem layers begin with all of base's, and it adds one or more."""
-    layers = image.attrs["RootFS"].get("Layers") or []
-    below = base.attrs["RootFS"].get("Layers") or []
-    shared = 0
-    while shared < min(len(layers), len(below)) and layers[shared] == below[shared]:
-        shared += 1
-    if shared < len(below):
-        raise AssertionError(
-            f"{_named(image)}'s layers begin with {shared} of {_named(base)}'s {len(below)}: "
-            f"it is not built on {_named(base)}"
-        )
-    if len(layers) == len(below):
-        raise AssertionError(f"{_named(image)} has {_named(base)}'s {len(below)} layers and none of its own")
-
-
-def no_image(client: DockerClient, name: str) -> None:
-    """No image is called `name` (a name such as `my-image:v1`, or an ID)."""
-    try:
-        image = client.images.get(name)
-    except docker.errors.ImageNotFound:
-        return
-    raise AssertionError(f"{name} still exists (image {image.short_id})")
-
-
-REGISTRY_MANIFESTS = ", ".join(
-    (
-        "application/vnd.docker.distribution.manifest.v2+json",
-        "application/vnd.oci.image.manifest.v1+json",
-    )
+from grader.course.assertions import (
+    built_on,
+    changed,
+    exited,
+    hides,
+    in_registry,
+    mounted,
+    no_image,
+    printed,
+    same_image,
 )
 
-
-def _get_json(url: str, accept: str = "application/json", *, missing: str = "") -> dict:
-    request = urllib.request.Request(url, headers={"Accept": accept})
-    try:
-        with urllib.request.urlopen(request, timeout=5) as response:
-            return json.loads(response.read(1 << 20))
-    except urllib.error.HTTPError as error:
-        if error.code == 404 and missing:
-            raise AssertionError(missing) from None
-        raise AssertionError(f"{url} answered {error.code} {error.reason}") from None
-    except (urllib.error.URLError, OSError) as error:
-        reason = getattr(error, "reason", None) or error
-        raise AssertionError(f"no registry answers at {url} ({reason})") from None
-    except ValueError:
-        raise AssertionError(f"{url} did not answer in JSON") from None
-
-
-def in_registry(url: str, repository: str, tag: str, image: Image | None = None) -> None:
-    """The registry at `url` (http://HOST:PORT) lists `tag` in `repository`; with `image`, that tag is it.
-
-    "It is `image`": the tag's manifest names image's ID as its configuration digest.
-    """
-    url = url.rstrip("/")
-    missing = f"the registry has no repository {repository}"
-    found = _get_json(f"{url}/v2/{repository}/tags/list", missing=missing)
-    tags = found.get("tags") or []
-    if tag not in tags:
-        shown = ", ".join(sorted(tags)) or "no tag"
-        raise AssertionError(f"the registry's repository {repository} has {shown}, not {tag}")
-    if image is None:
-        return
-    missing = f"{repository}:{tag} has no manifest"
-    manifest = _get_json(f"{url}/v2/{repository}/manifests/{tag}", REGISTRY_MANIFESTS, missing=missing)
-    digest = (manifest.get("config") or {}).get("digest", "")
-    if digest != image.id:
-        raise AssertionError(
-            f"{repository}:{tag} in the registry is the image {digest.removeprefix('sha256:')[:12] or '?'}, "
-            f"not {_named(image)} ({image.short_id.removeprefix('sha256:')})"
-        )
-
-
-DIFF_KINDS = {0: "changed", 1: "added", 2: "deleted"}  # the Kind of each entry of `docker diff`
-
-
-def changed(container: Container, path: str, kind: str) -> None:
-    """`docker diff` of `container` shows `path` as `kind`: "added", "changed" or "deleted"."""
-    if kind not in DIFF_KINDS.values():
-        raise ValueError(f"kind is one of {', '.join(DIFF_KINDS.values())}, not {kind!r}")
-    found = {entry["Path"]: DIFF_KINDS.get(entry["Kind"], "?") for entry in container.diff() or []}
-    if found.get(path) != kind:
-        now = f"shows it {found[path]}" if path in found else "does not list it"
-        raise AssertionError(f"docker diff {container.name} {now}")
-
-
-def mounted(container: Container, destination: str, kind: str = "bind") -> dict:
-    """`container` has a mount of type `kind` ("bind", "volume", "tmpfs") at `destination`; returns it."""
-    mounts = container.attrs.get("Mounts") or []
-    for mount in mounts:
-        if mount.get("Destination") == destination:
-            if mount.get("Type") != kind:
-                raise AssertionError(
-                    f"{container.name} has a {mount.get('Type')} mount at {destination}, not a {kind} mount"
-                )
-            return mount
-    shown = ", ".join(sorted(m.get("Destination", "?") for m in mounts)) or "none"
-    raise AssertionError(f"{container.name} has no mount at {destination} (its mounts: {shown})")
-
-
-def hides(container: Container, path: str) -> None:
-    """What `container`'s image holds in the folder `path` is hidden in the running `container`.
-
-    Both listings come from the engine's archive API, from outside: the image's from a container
-    of it that is created, never started, and removed at once; the running container's with its
-    mounts. Nothing of the image runs.
-    """
-    client = container.client
-    if client is None:
-        raise ValueError("the container has no client")
-    container.reload()
-    if container.status != "running":
-        raise AssertionError(f"{container.name} is not running, so nothing can be seen in it")
-    api = client.api
-    with archive.unstarted(api, container.image.id) as unstarted:
-        below = set(archive.listdir(api, unstarted, path) or ())
-    if not below:
-        raise AssertionError(f"{container.name}'s image has nothing in {path} that could be hidden")
-    seen = archive.listdir(api, str(container.id), path)
-    if seen is None:
-        raise AssertionError(f"{path} in {container.name} is not a folder")
-    still = sorted(below & set(seen))
-    if still:
-        raise AssertionError(f"{path} in {container.name} still shows the image's {', '.join(still)}")
+__all__ = [
+    "built_on",
+    "changed",
+    "exited",
+    "hides",
+    "in_registry",
+    "mounted",
+    "no_image",
+    "printed",
+    "same_image",
+]

@@ -59,7 +59,7 @@ class Grader(click.Group):
             return super().invoke(ctx)
         import docker.errors
 
-        from grader.engine import EngineUnavailable
+        from grader.host.engine import EngineUnavailable
 
         try:
             code = super().invoke(ctx)

@@ -14,8 +14,8 @@ import docker
 import docker.errors
 import pytest
 
-from grader import engine, labels
-from grader.exercise import ROOT, Exercise, load
+from grader.host import engine, labels
+from grader.model.exercise import ROOT, Exercise, load
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CHROMIUM = Path("/usr/bin/chromium")

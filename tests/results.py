@@ -9,8 +9,8 @@ import re
 from markdown_it import MarkdownIt
 from rich.console import Console
 
-from grader.gradebook import Grade, Gradebook
-from grader.result import CheckResult, Result
+from grader.batch.gradebook import Grade, Gradebook
+from grader.model.result import CheckResult, Result
 
 SECRETS = ("SECRET-FOUND", "SECRET-HINT", "SECRET-COMMAND")  # none may reach a student
 HIDDEN_EXPECTED = "It keeps a secret."

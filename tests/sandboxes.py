@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import docker
 
-from grader import labels
-from grader.baseimages import sandbox_engine
-from grader.sandbox import Sandbox, SandboxLimits
+from grader.host import labels
+from grader.host.baseimages import sandbox_engine
+from grader.sandbox.sandbox import Sandbox, SandboxLimits
 
 SMALL = SandboxLimits(memory="512m", disk="256m", pids=256)
 BUSYBOX = "busybox:latest"

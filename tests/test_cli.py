@@ -18,9 +18,9 @@ from docker.errors import DockerException
 from grader import __version__
 from grader.cli import main
 from grader.commands import batch, did_you_mean, replay
-from grader.engine import EngineUnavailable
-from grader.exercise import ROOT, all_exercises
 from grader.exit_codes import Exit, meanings
+from grader.host.engine import EngineUnavailable
+from grader.model.exercise import ROOT, all_exercises
 
 README = ROOT / "README.md"
 

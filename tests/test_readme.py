@@ -13,11 +13,11 @@ from pathlib import Path
 import click
 import pytest
 
-from grader import gradebook_csv
+from grader.batch.gradebook import STATUSES, Gradebook
 from grader.cli import main
-from grader.exercise import ROOT
 from grader.exit_codes import BY_COMMAND, DEFAULT, Exit, meanings
-from grader.gradebook import STATUSES, Gradebook
+from grader.model.exercise import ROOT
+from grader.outputs import gradebook_csv
 
 README = ROOT / "README.md"
 MAKEFILE = ROOT / "Makefile"

@@ -47,8 +47,8 @@ def test_item_of_reads_the_marker_of_a_collected_test(pytester: pytest.Pytester)
 
 
 def test_a_hidden_check_is_graded_and_its_result_is_marked_hidden(tmp_path: Path) -> None:
-    from grader.exercise import load
-    from grader.plugin import Target, run_checks
+    from grader.checks.plugin import Target, run_checks
+    from grader.model.exercise import load
 
     folder = tmp_path / "tiny.hidden"
     folder.mkdir()

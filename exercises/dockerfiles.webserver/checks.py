@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from grader.backend import wait_until
+from grader.checks.backend import wait_until
 from grader.rubric import check
 from grader.text import shorten
 

@@ -17,7 +17,7 @@ write names) does not name dogserver.
 
 from __future__ import annotations
 
-from grader.backend import wait_until
+from grader.checks.backend import wait_until
 from grader.rubric import check
 
 LEARNING, CATSONLY = "learning", "catsonly"

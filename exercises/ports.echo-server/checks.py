@@ -20,7 +20,7 @@ import socket
 import time
 from dataclasses import dataclass, field
 
-from grader.backend import wait_until
+from grader.checks.backend import wait_until
 from grader.rubric import check
 
 NAME = "echo-server"

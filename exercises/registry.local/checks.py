@@ -44,8 +44,8 @@ from typing import Any
 
 import docker.errors
 
-from grader.backend import wait_until
-from grader.lookout import run_beside
+from grader.checks.backend import wait_until
+from grader.checks.lookout import run_beside
 from grader.rubric import check
 from grader.text import decode
 

@@ -20,15 +20,16 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from grader import baseimages, engine, gradebook
-from grader.baseimages import notebook_kernel, sandbox_engine
-from grader.batch import default_workers
+from grader.batch import gradebook
+from grader.batch.batch import default_workers
 from grader.commands import did_you_mean
 from grader.commands.images import offline
-from grader.console import make as make_console
+from grader.course.nbgrade import TIMEOUT_S, Course, NbgraderFailed
+from grader.course.notebook_sandbox import COURSE_IMAGES
 from grader.exit_codes import Exit
-from grader.nbgrade import TIMEOUT_S, Course, NbgraderFailed
-from grader.notebook_sandbox import COURSE_IMAGES
+from grader.host import baseimages, engine
+from grader.host.baseimages import notebook_kernel, sandbox_engine
+from grader.outputs.console import make as make_console
 from grader.safe_text import for_terminal, terminal_line
 
 GRADES = "grades.csv"

@@ -11,14 +11,16 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-from grader import __version__, batch, engine, gradebook, outputs, plan, provenance, store
-from grader.assignment import AssignmentError
-from grader.console import make as make_console
+from grader import __version__, outputs
+from grader.batch import batch, gradebook, plan, provenance, store
+from grader.batch.assignment import AssignmentError
+from grader.batch.gradebook import Gradebook
+from grader.batch.layout import LayoutError, Submission
 from grader.exit_codes import Exit
-from grader.gradebook import Gradebook
-from grader.layout import LayoutError, Submission
-from grader.progress import BatchProgress
-from grader.result import Result
+from grader.host import engine
+from grader.model.result import Result
+from grader.outputs.console import make as make_console
+from grader.outputs.progress import BatchProgress
 from grader.safe_text import for_terminal, terminal_line
 
 INTERRUPTED = Exit.INTERRUPTED
@@ -187,7 +189,7 @@ def _show(book: Gradebook, out: Path, console: Console) -> None:
 
 def _course_gradebook(book: Gradebook, course: Path, out: Path, console: Console) -> bool:
     """Write OUT/course-gradebook.csv: the notebook grades of nbgrader's gradebook and these exercises."""
-    from grader.nbgrade import Course, NbgraderFailed
+    from grader.course.nbgrade import Course, NbgraderFailed
 
     try:
         rows = Course(course).export(out / "nbgrader-grades.csv")

@@ -7,14 +7,14 @@ from pathlib import Path
 from rich.console import Console
 from rich.text import Text
 
-from grader import exercise as exercises
-from grader import live as live_checks
-from grader import report
 from grader.commands import did_you_mean
-from grader.console import make as make_console
 from grader.exit_codes import Exit
-from grader.grade import grade
-from grader.result import Result
+from grader.grading import live as live_checks
+from grader.grading.grade import grade
+from grader.model import exercise as exercises
+from grader.model.result import Result
+from grader.outputs import report
+from grader.outputs.console import make as make_console
 from grader.safe_text import for_terminal
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from grader.commands import batch
-from grader.exercise import ROOT
+from grader.model.exercise import ROOT
 
 SAMPLE_CLASS = ROOT / "demo" / "submitted"
 ASSIGNMENT = ROOT / "demo" / "assignment.toml"

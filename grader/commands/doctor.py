@@ -16,9 +16,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from grader import baseimages, engine, system
-from grader.baseimages import notebook_kernel, sandbox_engine
 from grader.exit_codes import Exit
+from grader.host import baseimages, engine, system
+from grader.host.baseimages import notebook_kernel, sandbox_engine
 
 MIN_FREE_GB = 5.0
 GOOD_STORAGE_DRIVERS = {"overlay2", "btrfs", "zfs", "fuse-overlayfs"}

@@ -6,9 +6,9 @@ import json
 
 from rich.table import Table
 
-from grader.console import make as make_console
-from grader.exercise import all_exercises
 from grader.exit_codes import Exit
+from grader.model.exercise import all_exercises
+from grader.outputs.console import make as make_console
 
 
 def main(*, as_json: bool = False) -> int:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from rich.console import Console
 
-from grader import engine, leftovers
 from grader.exit_codes import Exit
+from grader.host import engine, leftovers
 
 
 def main(*, everything: bool) -> int:

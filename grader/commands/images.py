@@ -9,9 +9,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from grader import baseimages, engine
-from grader.baseimages import Outcome
 from grader.exit_codes import Exit
+from grader.host import baseimages, engine
+from grader.host.baseimages import Outcome
 
 OFFLINE_ENV = "GRADER_OFFLINE"  # set to 1 to never try a registry: build what is missing
 

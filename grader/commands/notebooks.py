@@ -14,9 +14,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.text import Text
 
-from grader import system
-from grader.exercise import ROOT
 from grader.exit_codes import Exit
+from grader.host import system
+from grader.model.exercise import ROOT
 
 COURSE = ROOT / "notebooks"
 PACKAGES = ("docker-compose",)  # the orchestration notebook runs Debian's docker-compose

@@ -8,12 +8,13 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from grader import engine, provenance, store
-from grader import exercise as exercises
-from grader.console import make as make_console
+from grader.batch import provenance, store
 from grader.exit_codes import Exit
-from grader.grade import grade
-from grader.result import CheckResult, Result
+from grader.grading.grade import grade
+from grader.host import engine
+from grader.model import exercise as exercises
+from grader.model.result import CheckResult, Result
+from grader.outputs.console import make as make_console
 from grader.safe_text import for_terminal, terminal_line
 
 REPRODUCED, DIFFERS, CANNOT = Exit.OK, Exit.FAILED, Exit.USAGE

@@ -17,7 +17,10 @@ from typing import Any
 
 from rich.console import Console
 
-from grader import __version__, batch, certs, cluster, engine, exercise, provenance
+from grader import __version__
+from grader.batch import batch, certs, cluster, provenance
+from grader.host import engine
+from grader.model import exercise
 
 SCHEDULER_PORT = 8786
 logger = logging.getLogger(__name__)

@@ -10,10 +10,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
 
-from grader import adjust, feedback, gradebook, store
-from grader.assignment import Assignment
-from grader.gradebook import Gradebook
-from grader.outputs import class_report, feedback_html, gradescope, junit
+from grader.batch import adjust, gradebook, store
+from grader.batch.assignment import Assignment
+from grader.batch.gradebook import Gradebook
+from grader.outputs import class_report, feedback, feedback_html, gradebook_csv, gradescope, junit
 
 PerStudent = Callable[[Gradebook, str, Path], Path]  # (gradebook, student, out) -> the file written
 
@@ -44,7 +44,7 @@ def for_students(book: Gradebook, chosen: Assignment) -> Gradebook:
 def write_all(out: Path, chosen: Assignment, students: Iterable[str] = ()) -> Gradebook:
     """Write every output for the assignment from the results stored under `out`."""
     book, stored = gradebook_of(out, chosen, students)
-    gradebook.write_csv(book, out / "gradebook.csv", chosen.ids or None)
+    gradebook_csv.write(book, out / "gradebook.csv", chosen.ids or None)
     records = {(s.student, s.exercise_id): s.record for s in stored}
     data = {"assignment": chosen.to_dict(), **gradebook.to_dict(book, records)}
     gradebook.write_json(data, out / "gradebook.json")

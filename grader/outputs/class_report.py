@@ -14,10 +14,10 @@ import statistics
 from collections.abc import Iterable
 from pathlib import Path
 
-from grader.assignment import Assignment
-from grader.gradebook import STATUSES, ExerciseGrade, Grade, Gradebook
-from grader.gradebook_csv import column
+from grader.batch.assignment import Assignment
+from grader.batch.gradebook import STATUSES, ExerciseGrade, Grade, Gradebook
 from grader.outputs import report_stats, student_report
+from grader.outputs.gradebook_csv import column
 from grader.outputs.html import page, text
 from grader.outputs.report_stats import Bin, CheckRate, Concern, histogram
 from grader.outputs.student_report import Records, href

@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from grader import failure, feedback
-from grader.adjust import notes
-from grader.gradebook import ExerciseGrade, Grade, percent
+from grader.batch.adjust import notes
+from grader.batch.gradebook import ExerciseGrade, Grade, percent
+from grader.model import failure
+from grader.model.result import CheckResult, Result
+from grader.outputs import feedback
 from grader.outputs.html import inline, page, pre, score, text
-from grader.result import CheckResult, Result
 from grader.text import last_lines
 
 
@@ -91,7 +92,7 @@ def exercise_section(result: Result, *, for_student: bool = True, line: Exercise
 
 
 def failure_html(result: Result) -> str:
-    """The failure block (grader.failure.block) in HTML: course words, printed output in `pre`."""
+    """The failure block (grader.model.failure.block) in HTML: course words, printed output in `pre`."""
     parts = [
         pre(part) if kind == "block" else f"<p>{inline(part)}</p>" for kind, part in failure.block(result)
     ]

@@ -25,10 +25,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from grader import feedback
-from grader.feedback import found_markdown
-from grader.gradebook import ExerciseGrade, Gradebook
-from grader.result import CheckResult, Result
+from grader.batch.gradebook import ExerciseGrade, Gradebook
+from grader.model.result import CheckResult, Result
+from grader.outputs import feedback
+from grader.outputs.feedback import found_markdown
 from grader.safe_text import markdown_block, markdown_code, markdown_inline, markdown_text, terminal_line
 
 VISIBLE = "visible"
@@ -122,7 +122,7 @@ def check_markdown(check: CheckResult) -> str:
 
 def _failure(result: Result, unearned: float) -> dict[str, Any]:
     """The build or the script that failed, as the exercise's first test (worth what its checks could
-    not earn): what happened, the step, its output, a hint (grader.failure)."""
+    not earn): what happened, the step, its output, a hint (grader.model.failure)."""
     output = "\n".join(feedback.failure_markdown(result))
     return _entry(f"{result.exercise}: what went wrong", 0, unearned, passed=False, output=output)
 

@@ -20,10 +20,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from xml.etree import ElementTree
 
-from grader.adjust import notes
-from grader.failure import block
-from grader.gradebook import ExerciseGrade, Grade, columns
-from grader.result import CheckResult, Result
+from grader.batch.adjust import notes
+from grader.batch.gradebook import ExerciseGrade, Grade, columns
+from grader.model.failure import block
+from grader.model.result import CheckResult, Result
 from grader.safe_text import for_terminal, terminal_line, xml_text
 from grader.text import last_lines
 
@@ -156,7 +156,7 @@ def _not_handed_in(classname: str, line: ExerciseGrade) -> ElementTree.Element:
 
 
 def failure_text(result: Result) -> str:
-    """The failure block (grader.failure.block) as plain text: words, then output indented."""
+    """The failure block (grader.model.failure.block) as plain text: words, then output indented."""
     lines: list[str] = []
     for kind, text in block(result):
         shown = [f"    {line}".rstrip() for line in text.strip("\n").split("\n")]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from grader.gradebook import NOT_HANDED_IN, ExerciseGrade, Grade, Gradebook
-from grader.result import CheckResult, Result
+from grader.batch.gradebook import NOT_HANDED_IN, ExerciseGrade, Grade, Gradebook
+from grader.model.result import CheckResult, Result
 
 BINS = 10
 EXACT_UP_TO = 20  # whole-number scores up to this maximum get one bar per score

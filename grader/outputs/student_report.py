@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from grader import adjust, store, walk
-from grader.gradebook import ExerciseGrade, Gradebook
+from grader.batch import adjust, store
+from grader.batch.gradebook import ExerciseGrade, Gradebook
 from grader.outputs.feedback_html import exercise_section, summary
 from grader.outputs.html import page, score, text
+from grader.sandbox import walk
 
 SUBMITTED_FILES = ("Dockerfile", "setup.sh")
 MAX_SHOWN_BYTES = 256 * 1024

@@ -1,6 +1,8 @@
-"""Pictures for the notebooks, drawn from the live engine as SVG: networks and image layers."""
+"""The notebooks' pictures, at their public path: `from grader.pictures import network_map`.
 
-from grader.pictures.layers import layers
-from grader.pictures.network_map import Topology, compare, network_map
+The code is in `grader.course.pictures`.
+"""
+
+from grader.course.pictures import Topology, compare, layers, network_map
 
 __all__ = ["Topology", "compare", "layers", "network_map"]

@@ -19,7 +19,7 @@ from typing import Literal
 import docker
 import docker.errors
 
-from grader import engine
+from grader.host import engine
 from grader.quiz.bank import LETTERS, Question
 from grader.quiz.live import PROBES, MissingState
 

@@ -6,7 +6,7 @@ from collections import Counter
 from pathlib import Path
 
 from benchmarks.class_bench import SLOW_VARIANTS, make_class, p95, wrong_variants
-from grader.exercise import all_exercises, load
+from grader.model.exercise import all_exercises, load
 
 
 def test_the_class_covers_every_exercise_half_right(tmp_path: Path) -> None:

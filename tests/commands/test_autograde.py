@@ -9,8 +9,8 @@ import pytest
 from rich.console import Console
 
 from grader.commands import autograde
+from grader.course.nbgrade import NbgraderFailed
 from grader.exit_codes import Exit
-from grader.nbgrade import NbgraderFailed
 from tests.results import SGR, dangerous_on_terminal, terminal_output
 
 

@@ -20,10 +20,11 @@ import docker
 import pytest
 from click.testing import CliRunner
 
-from grader import leftovers, store
+from grader.batch import store
 from grader.cli import main as cli
 from grader.commands import batch
-from grader.exercise import ROOT_VARIABLE
+from grader.host import leftovers
+from grader.model.exercise import ROOT_VARIABLE
 from tests import hostile_trees
 from tests.conftest import restore_ctrl_c
 

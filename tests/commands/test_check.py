@@ -17,9 +17,9 @@ import docker
 import docker.errors
 import pytest
 
-from grader import labels
-from grader.exercise import SOLUTIONS
 from grader.exit_codes import Exit
+from grader.host import labels
+from grader.model.exercise import SOLUTIONS
 from tests.conftest import restore_ctrl_c
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from grader.commands import check
-from grader.exercise import ROOT
+from grader.model.exercise import ROOT
 from tests.results import dangerous_in, hostile_result
 
 

@@ -12,8 +12,8 @@ import pytest
 
 from grader.commands import demo
 from grader.commands.demo import SAMPLE_CLASS
-from grader.exercise import load
-from grader.grade import grade
+from grader.grading.grade import grade
+from grader.model.exercise import load
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow, pytest.mark.usefixtures("leaves_nothing")]
 

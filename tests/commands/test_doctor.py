@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from grader import baseimages, engine
 from grader.commands import doctor
+from grader.host import baseimages, engine
 
 
 def report(capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, Any]]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from grader import baseimages, engine
 from grader.commands import images
+from grader.host import baseimages, engine
 
 
 def unavailable(**kwargs: object) -> None:

@@ -10,7 +10,7 @@ import nbclient
 import nbformat
 from nbformat import NotebookNode
 
-from grader.exercise import ROOT
+from grader.model.exercise import ROOT
 from grader.quiz.bank import TOPICS
 
 SOURCE = ROOT / "notebooks" / "source"

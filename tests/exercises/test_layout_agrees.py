@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from grader.exercise import ROOT, all_exercises
+from grader.model.exercise import ROOT, all_exercises
 
 VARIANTS = Path(__file__).parent / "variants"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from grader.exercise import Exercise, all_exercises
-from grader.grade import grade
+from grader.grading.grade import grade
+from grader.model.exercise import Exercise, all_exercises
 
 SOLVED = [exercise for exercise in all_exercises() if exercise.solution.is_dir()]
 

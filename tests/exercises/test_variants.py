@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.exercise import Exercise, load
-from grader.grade import grade
+from grader.grading.grade import grade
+from grader.model.exercise import Exercise, load
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from grader.gradebook import Gradebook
-from grader.result import CheckResult, Result
+from grader.batch.gradebook import Gradebook
+from grader.model.result import CheckResult, Result
 from tests.results import hidden_check, hostile_result
 
 ATTACK = '<script>alert("x")</script>\x1b[31m\x00'

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from grader import adjust, gradebook
-from grader.assignment import Assignment, Item, LatePenalty
-from grader.gradebook import Gradebook
-from grader.outputs import class_report, report_stats, student_report
+from grader.batch import adjust
+from grader.batch.assignment import Assignment, Item, LatePenalty
+from grader.batch.gradebook import Gradebook
+from grader.batch.overrides import Override
+from grader.model.result import CheckResult, Result
+from grader.outputs import class_report, gradebook_csv, report_stats, student_report
 from grader.outputs.report_stats import Bin
-from grader.overrides import Override
-from grader.result import CheckResult, Result
 from tests.outputs.conftest import HOSTILE_NAMES
 from tests.results import WEIGHTS, dangerous_in, hostile_result, scored
 
@@ -207,7 +207,7 @@ def test_the_report_renders_in_chromium_its_totals_are_the_csv_s_and_in_view_at_
 ) -> None:
     book, records = _big_class()
     index = class_report.write(book, BIG, tmp_path / "report", records)
-    with gradebook.write_csv(book, tmp_path / "gradebook.csv").open(newline="") as handle:
+    with gradebook_csv.write(book, tmp_path / "gradebook.csv").open(newline="") as handle:
         rows = {row[0]: row for row in list(csv.reader(handle))[3:]}
     page = browser.new_page(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
     errors: list[str] = []

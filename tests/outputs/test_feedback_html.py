@@ -8,9 +8,8 @@ from pathlib import Path
 
 from markdown_it import MarkdownIt
 
-from grader import feedback
-from grader.outputs import feedback_html
-from grader.result import CheckResult, Result
+from grader.model.result import CheckResult, Result
+from grader.outputs import feedback, feedback_html
 from tests.results import HTML as HOSTILE_HTML
 from tests.results import (
     MIA_MISSING,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from grader.gradebook import Gradebook
+from grader.batch.gradebook import Gradebook
 from grader.outputs import gradescope
 from tests.results import (
     MIA_MISSING,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from xml.etree import ElementTree
 
-from grader.gradebook import Gradebook
+from grader.batch.gradebook import Gradebook
 from grader.outputs import junit
 from tests.outputs.conftest import HOSTILE_NAMES
 from tests.results import MIA_MISSING, MIA_PERCENT, MIA_TOTAL, WEIGHTS, dangerous_in, three_of_seven

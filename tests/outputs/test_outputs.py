@@ -8,10 +8,10 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from grader import outputs
-from grader.assignment import Assignment, Item, LatePenalty
-from grader.gradebook import Gradebook
-from grader.overrides import Override
-from grader.result import CheckResult, Result
+from grader.batch.assignment import Assignment, Item, LatePenalty
+from grader.batch.gradebook import Gradebook
+from grader.batch.overrides import Override
+from grader.model.result import CheckResult, Result
 from tests.outputs.conftest import HOSTILE_NAMES
 from tests.results import SECRETS, dangerous_in, hidden_check
 
@@ -39,7 +39,7 @@ HELLO = "dockerfiles.hello"
 
 
 def _store(out: Path, student: str, result: Result, submitted: str) -> None:
-    from grader import store
+    from grader.batch import store
 
     store.save(
         out,

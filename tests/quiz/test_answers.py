@@ -8,7 +8,7 @@ from dataclasses import replace
 import docker
 import pytest
 
-from grader.engine import EngineUnavailable
+from grader.host.engine import EngineUnavailable
 from grader.quiz import live as probes
 from grader.quiz.answers import canonical, check, normalise, right_answer
 from grader.quiz.bank import Live, Question

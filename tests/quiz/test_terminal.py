@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from grader.cli import main
-from grader.engine import EngineUnavailable
+from grader.host.engine import EngineUnavailable
 from grader.quiz import answers, bank, progress
 from grader.quiz.bank import LETTERS, TOPICS, Question, Topic
 

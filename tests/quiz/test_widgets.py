@@ -9,7 +9,7 @@ import docker
 import ipywidgets as widgets
 import pytest
 
-from grader.engine import EngineUnavailable
+from grader.host.engine import EngineUnavailable
 from grader.quiz import bank, progress
 from grader.quiz import widgets as notebook
 from grader.quiz.widgets import QuestionView, QuizView, build, markdown

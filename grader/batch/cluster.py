@@ -1,0 +1,402 @@
+"""Grading a batch on a Dask cluster: the local pool's contract, other machines' engines.
+
+The instructor's process sends each job with its submission's files (a tar) and alone writes the
+results. A worker (`grader worker`) grades in a grading process of its own, with its machine's
+engine and base images, and sends back the serialised Result and where it was graded. Each worker
+process offers one slot of a resource named after its grader's version and exercise set, and each
+task needs one: the scheduler hands a batch only to workers with the same grader (a task that
+lands elsewhere refuses to run). A grading process that dies costs its submission an error, as in
+the local pool; a worker that dies costs nothing: its job goes to another, up to
+`distributed.scheduler.allowed-failures` times. A job whose worker lost its engine is handed back
+once the engine answers and the run's leftovers are removed, and graded again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import io
+import json
+import logging
+import multiprocessing
+import os
+import secrets
+import shutil
+import signal
+import socket
+import tarfile
+import tempfile
+import threading
+import time
+from collections import Counter, deque
+from collections.abc import Collection, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import Any
+
+from grader import __version__
+from grader.batch import batch, provenance
+from grader.batch.batch import ENGINE_GONE, ENGINE_RETRIES, EngineLost, EngineWatch, Finish, Grade, Job
+from grader.host import engine, leftovers
+from grader.model import exercise
+from grader.model.result import Result
+
+CONNECT_S = 10  # to reach the scheduler, and for the client to get it back after a blip
+WORKERS_WAIT_S = 60  # for a worker with this grader to join
+RESOURCE = "grading"
+ATTEMPT_PREFIX = 8  # each attempt at a job runs as the job's run id's first 8 characters and 4 of its own
+PARENT_POLL_S = 0.5
+
+KILLED = (
+    "Every worker of the cluster that took this submission died while grading it (killed, out of "
+    "memory), so it could not be graded. Grade it again with --regrade."
+)
+
+
+class ClusterUnavailable(engine.EngineUnavailable):
+    """The scheduler cannot be reached, stopped answering, or has no worker with this grader."""
+
+
+class GradingDied(RuntimeError):
+    """The worker's grading process died while grading: the submission's doing, as in the local pool."""
+
+
+class WrongGrader(RuntimeError):
+    """A task reached a worker with another grader version or exercise set."""
+
+
+def exercises_digest() -> str:
+    """A digest of the exercise set: every exercise's id, definition and checks."""
+    sha = hashlib.sha256()
+    for item in exercise.all_exercises():
+        sha.update(f"{item.id}:{item.digest()}\n".encode())
+    return sha.hexdigest()[:16]
+
+
+def resource() -> str:
+    """The resource this machine's grader advertises and a batch's tasks need."""
+    return f"{RESOURCE}-{__version__}-{exercises_digest()}"
+
+
+def security(certs: Path | None, role: str) -> Any:
+    """Dask's TLS settings for `role` (scheduler, worker, client) from `grader cluster certs`' folder."""
+    from distributed.security import Security
+
+    if certs is None:
+        return None
+    key = {f"tls_{role}_cert": str(certs / f"{role}.pem"), f"tls_{role}_key": str(certs / f"{role}-key.pem")}
+    return Security(require_encryption=True, tls_ca_file=str(certs / "ca.pem"), **key)
+
+
+# -- the instructor's side ---------------------------------------------------------------------
+
+
+def grade_all(
+    jobs: list[Job],
+    *,
+    workers: int,
+    on_result: Finish,
+    grade: Grade = batch.grade_job,
+    watch: EngineWatch | None = None,
+    scheduler: str,
+    certs: Path | None = None,
+) -> list[tuple[Job, Result]]:
+    """Grade every job on the cluster at `scheduler`, calling `on_result` as each one finishes.
+
+    The contract of `batch.grade_all`: one result per job, a job cut short by an engine outage graded
+    again, Ctrl-C removing what the runs left (on every worker). `workers` is unused: the cluster's
+    slots are its workers'. Raises ClusterUnavailable when the scheduler cannot be reached or goes.
+    """
+    notify = (watch or EngineWatch(ping=lambda: True)).notify
+    with _dask_quiet():
+        client = connect(scheduler, certs)
+        try:
+            wanted = resource()
+            _wait_for_workers(client, wanted, notify)
+            return _Run(client, grade, on_result, wanted).all(jobs)
+        except BaseException:
+            _stop_everywhere(client, jobs)
+            raise
+        finally:
+            with contextlib.suppress(Exception):
+                client.close(timeout=5)
+
+
+@contextlib.contextmanager
+def _dask_quiet() -> Iterator[None]:
+    """Keep Dask's client logs (reconnecting, tracebacks) off the terminal: the batch says what matters."""
+    dask_log = logging.getLogger("distributed")
+    level = dask_log.level
+    dask_log.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        dask_log.setLevel(level)
+
+
+def connect(scheduler: str, certs: Path | None) -> Any:
+    """A Dask client of the scheduler; ClusterUnavailable, saying why, when it does not answer."""
+    from distributed import Client
+
+    if scheduler.startswith("tls://") and certs is None:
+        raise ClusterUnavailable(f"{scheduler} is a TLS address: give --certs DIR (`grader cluster certs`).")
+    try:
+        return Client(scheduler, security=security(certs, "client"), timeout=CONNECT_S, set_as_default=False)
+    except (OSError, TimeoutError) as failed:
+        raise ClusterUnavailable(f"The scheduler at {scheduler} does not answer ({failed}).") from None
+
+
+def _wait_for_workers(client: Any, wanted: str, notify: Any) -> None:
+    """Return once a worker with this grader is there; say which workers are refused and why."""
+    deadline = time.monotonic() + WORKERS_WAIT_S
+    refused: set[str] = set()
+    while True:
+        found = client.scheduler_info(n_workers=-1)["workers"]
+        fit = [address for address, info in found.items() if wanted in info.get("resources", {})]
+        for address, info in found.items():
+            if address not in fit and address not in refused:
+                refused.add(address)
+                theirs = ", ".join(info.get("resources", {})) or "no grading resource"
+                notify(f"Worker {address} is refused: it offers {theirs}; this batch needs {wanted}.")
+        if fit:
+            return
+        if time.monotonic() > deadline:
+            raise ClusterUnavailable(
+                f"No worker with this grader ({wanted}) joined within {WORKERS_WAIT_S} s: start "
+                "`grader worker ADDRESS` on machines with the same grader and exercises."
+            )
+        time.sleep(1)
+
+
+def slots(client: Any, wanted: str) -> float:
+    """The grading slots the cluster's workers with this grader offer."""
+    workers = client.scheduler_info(n_workers=-1)["workers"].values()
+    return float(sum(info.get("resources", {}).get(wanted, 0) for info in workers))
+
+
+class _Run:
+    """One batch on the cluster: the futures in flight, the results, the engine outages met."""
+
+    def __init__(self, client: Any, grade: Grade, on_result: Finish, wanted: str) -> None:
+        self.client, self.grade, self.on_result, self.wanted = client, grade, on_result, wanted
+        self.done: list[tuple[Job, Result]] = []
+        self.losses: Counter[Job] = Counter()
+        self.flights: dict[Any, Job] = {}
+
+    def all(self, jobs: list[Job]) -> list[tuple[Job, Result]]:
+        """Keep as many jobs in flight as the cluster has slots (so a worker that dies held only what
+        it was grading), until each has its result."""
+        from distributed import as_completed
+
+        waiting = deque(jobs)
+        pending = as_completed(loop=self.client.loop)
+        self._top_up(waiting, pending)
+        for future in pending:
+            job = self.flights.pop(future)
+            arrived = self._outcome(job, future)
+            if arrived is None:
+                waiting.appendleft(self._again(job))
+            else:
+                self._finish(*arrived)
+            self._top_up(waiting, pending)
+        return self.done
+
+    def _finish(self, job: Job, result: Result) -> None:
+        self.done.append((job, result))
+        self.on_result(job, result)
+
+    def _top_up(self, waiting: deque[Job], pending: Any) -> None:
+        """Hand jobs over up to the slots the cluster offers now (one at least, when none is in flight);
+        a submission whose files cannot be read (gone since planning) gets its error at once."""
+        free = max(1, int(slots(self.client, self.wanted))) - len(self.flights)
+        while free > 0 and waiting:
+            job = waiting.popleft()
+            try:
+                files = pack(job.folder)
+            except OSError as unreadable:
+                self._finish(job, batch.error(job.exercise_id, job.folder, f"Unreadable: {unreadable}"))
+                continue
+            pending.add(self._submit(job, files))
+            free -= 1
+
+    def _submit(self, job: Job, files: bytes) -> Any:
+        attempt = self.losses[job]
+        future = self.client.submit(
+            graded_here,
+            self.grade,
+            job,
+            files,
+            self.wanted,
+            key=f"grade-{job.run_id}-{attempt}",
+            resources={self.wanted: 1},
+            pure=False,
+        )
+        self.flights[future] = job
+        return future
+
+    def _again(self, job: Job) -> Job:
+        """A job whose worker lost its engine, to grade again; stop after ENGINE_RETRIES such losses."""
+        self.losses[job] += 1
+        if self.losses[job] > ENGINE_RETRIES:
+            raise engine.EngineUnavailable(
+                f"The workers' Docker engines stopped answering {ENGINE_RETRIES} times while "
+                f"{job.student}'s {job.exercise_id} was graded, so the batch stopped. Run it again."
+            )
+        return job
+
+    def _outcome(self, job: Job, future: Any) -> tuple[Job, Result] | None:
+        """The job, with where it was graded, and its result; None to grade it again."""
+        from distributed import KilledWorker
+
+        if future.status == "finished":
+            text, origin = future.result()
+            return dataclasses.replace(job, origin=origin), Result.from_dict(json.loads(text))
+        if future.status != "error":  # cancelled: the scheduler went away
+            raise ClusterUnavailable(
+                f"The scheduler at {self.client.scheduler.address} stopped answering, so the batch "
+                "stopped; the results so far are saved. Start it and the workers, then run it again."
+            )
+        failed = future.exception()
+        if isinstance(failed, EngineLost):
+            return None
+        if isinstance(failed, GradingDied):
+            return job, batch.error(job.exercise_id, job.folder, batch.DIED)
+        if isinstance(failed, KilledWorker):
+            return job, batch.error(job.exercise_id, job.folder, KILLED)
+        return job, batch.error(job.exercise_id, job.folder, f"{failed}")
+
+
+def _stop_everywhere(client: Any, jobs: Collection[Job]) -> None:
+    """Stop what the cluster grades for this batch and remove what its runs left on every worker.
+
+    The workers are restarted (their nannies end the processes), so no grading of this batch goes on
+    making sandboxes; then every worker removes these runs, twice, as the local pool does.
+    """
+    if client.status != "running":
+        return  # the scheduler is gone: each worker's `grader gc` finds the orphans
+    run_ids = {job.run_id for job in jobs}
+    with contextlib.suppress(Exception):
+        client.restart(timeout=30, wait_for_workers=False)
+    for _ in range(2):
+        with contextlib.suppress(Exception):
+            client.run(remove_runs_here, run_ids)
+        time.sleep(batch.SETTLE_S)
+
+
+# -- the worker's side ----------------------------------------------------------------------------
+
+
+def pack(folder: Path) -> bytes:
+    """The submission's files, folders and links as a gzipped tar (special files left out)."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        tar.add(folder, arcname=".", filter=_plain)
+    return buffer.getvalue()
+
+
+def _plain(member: tarfile.TarInfo) -> tarfile.TarInfo | None:
+    return member if member.isfile() or member.isdir() or member.issym() else None
+
+
+def unpack(files: bytes, folder: Path) -> Path:
+    """Unpack a `pack`ed submission into `folder`, nothing outside it (tar's filter)."""
+    folder.mkdir(parents=True)
+    with tarfile.open(fileobj=io.BytesIO(files), mode="r:gz") as tar:
+        tar.extractall(folder, filter="tar")
+    return folder
+
+
+def graded_here(grade: Grade, job: Job, files: bytes, wanted: str) -> tuple[str, dict[str, Any]]:
+    """Grade a job on this worker: its result as JSON (the instructor's folder in it) and its origin.
+
+    Refuses (WrongGrader) when this worker's grader is not the batch's; raises EngineLost, once the
+    engine answers again (or was waited for long enough) and the run's leftovers are removed, when the
+    engine went away: the instructor's side grades the job again.
+    """
+    if resource() != wanted:
+        raise WrongGrader(f"{socket.gethostname()} has {resource()}, the batch needs {wanted}.")
+    remove_runs_here({job.run_id})  # earlier attempts, on a worker that died
+    attempt = job.run_id[:ATTEMPT_PREFIX] + secrets.token_hex(2)  # the job's prefix, a run id of its own
+    with tempfile.TemporaryDirectory(prefix="grader-submission-") as temporary:
+        folder = unpack(files, Path(temporary) / job.exercise_id)
+        try:
+            result = _in_grading_process(grade, dataclasses.replace(job, folder=folder, run_id=attempt))
+        except EngineLost:
+            with contextlib.suppress(engine.EngineUnavailable):
+                EngineWatch().wait()
+            remove_runs_here({attempt})
+            raise
+    text = result.to_json().replace(json.dumps(str(folder))[1:-1], json.dumps(str(job.folder))[1:-1])
+    return text, origin(job.exercise_id)
+
+
+_grading: ProcessPoolExecutor | None = None  # this worker's grading process, made when first needed
+
+
+def _in_grading_process(grade: Grade, job: Job) -> Result:
+    """Grade in this worker's own grading process, in its main thread, where a check's time limit
+    (SIGALRM) holds, as in the local pool's processes; a grading that kills it raises GradingDied."""
+    global _grading
+    if _grading is None:
+        spawn = multiprocessing.get_context("spawn")
+        _grading = ProcessPoolExecutor(max_workers=1, mp_context=spawn, initializer=_grading_setup)
+    try:
+        return _grading.submit(grade, job).result()
+    except BrokenProcessPool:
+        _grading = None
+        raise GradingDied(batch.DIED) from None
+
+
+def _grading_setup() -> None:
+    """The grading process leaves Ctrl-C to its worker and stops when the worker is gone: SIGTERM
+    unwinds the grading (its sandbox is removed), as in the local pool's processes."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, batch._unwind)
+    threading.Thread(target=_end_with, args=(os.getppid(),), daemon=True).start()
+
+
+def _end_with(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL_S)
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(batch.STOP_TIMEOUT_S)  # then, if the unwinding hangs
+    os._exit(1)
+
+
+def origin(exercise_id: str) -> dict[str, Any]:
+    """Where a result was graded: this machine, its engine's and tools' versions, its base images."""
+    here = {"machine": socket.gethostname(), "worker": _worker_address()}
+    with contextlib.suppress(*ENGINE_GONE, exercise.UnknownExercise):
+        host = engine.connect(start=False, install=False)
+        item = exercise.load(exercise_id)
+        return {
+            **provenance.of_exercise(item, provenance.tools(host), provenance.base_images(host, [item])),
+            **here,
+        }
+    return here
+
+
+def _worker_address() -> str:
+    """This Dask worker's address ("" outside one)."""
+    from distributed import get_worker
+
+    try:
+        return str(get_worker().address)
+    except ValueError:
+        return ""
+
+
+def remove_runs_here(run_ids: Collection[str]) -> None:
+    """Remove what these jobs' runs, every attempt at them (their run ids' prefix), left on this
+    machine's engine and in its temporary folder (the engine's part only when it answers)."""
+    prefixes = tuple(run_id[:ATTEMPT_PREFIX] for run_id in run_ids)
+    with contextlib.suppress(*ENGINE_GONE):
+        host = engine.connect(start=False, install=False)
+        leftovers.remove(
+            host, [item for item in leftovers.find(host, everything=True) if item.run_id.startswith(prefixes)]
+        )
+    for prefix in prefixes:
+        for folder in Path(tempfile.gettempdir()).glob(f"grader-*-{prefix}*"):
+            shutil.rmtree(folder, ignore_errors=True)

@@ -1,0 +1,3 @@
+"""The notebooks' side: check cells' helpers, the autograde kernel's sandbox, nbgrader,
+and the pictures drawn from a live engine.
+"""

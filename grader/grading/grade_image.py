@@ -1,0 +1,158 @@
+"""Grading an image exercise: build the student's Dockerfile in a sandbox, then check the image.
+
+pack the context -> lint -> start a sandbox -> load base images
+-> build -> run the checks -> remove the sandbox
+
+Inside a sandbox already (a notebook's check cell run by `grader autograde`),
+where no second one can start, the build and checks use the engine at hand.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import docker
+import docker.errors
+
+from grader.checks.plugin import Target, run_checks
+from grader.grading.dockerfile_refs import network_refusals
+from grader.grading.lint import advise
+from grader.host.baseimages import sandbox_engine
+from grader.model import failure
+from grader.model.exercise import Exercise
+from grader.model.result import CheckResult, Result
+from grader.sandbox import sandbox, walk
+from grader.sandbox.build import BuildResult, build
+from grader.sandbox.context import ContextRefused, pack
+from grader.sandbox.sandbox import Sandbox
+
+
+def grade_image(
+    result: Result, exercise: Exercise, submission: Path, host: docker.DockerClient, run_id: str
+) -> None:
+    """Fill `result` with the grading of a Dockerfile submission."""
+    result.advice = _advice(submission / "Dockerfile")
+    fetches = _fetches(exercise, submission / "Dockerfile")
+    if fetches:
+        _refused(result, exercise, " ".join(fetches), failure.of_refusal(fetches))
+        return
+    try:
+        context = pack(submission, limit_bytes=exercise.limits.context_bytes)
+    except ContextRefused as refused:
+        _refused(
+            result, exercise, str(refused), failure.Failure(f"Your folder could not be built: {refused}")
+        )
+        return
+    with _engine(host, exercise, run_id) as (client, kill, base_images):
+        built = build(
+            client,
+            context.tar,
+            tag=exercise.tag,
+            timeout_s=exercise.limits.build_timeout_s,
+            network=exercise.build_network,
+            on_timeout=kill,
+        )
+        result.log = built.log
+        result.reason = built.error
+        result.image_id = _image_id(client, built)
+        if built.timed_out:
+            result.status = "timeout"
+        checked = None if built.timed_out else client
+        result.checks = run_checks(Target(exercise, built, client=checked, base_images=base_images))
+    if not built.ok:
+        _failed(result, exercise, built, _text(submission / "Dockerfile"))
+    if context.left_out:
+        result.advice.insert(0, walk.left_out_words(context.left_out))
+
+
+def _fetches(exercise: Exercise, dockerfile: Path) -> list[str]:
+    """Why the Dockerfile would fetch from the network (grader.grading.dockerfile_refs), one sentence per
+    line, where the exercise's builds have none; [] when they have, or the file may not be read."""
+    if exercise.build_network:
+        return []
+    return network_refusals(_text(dockerfile), exercise.images)
+
+
+def _refused(result: Result, exercise: Exercise, reason: str, why: failure.Failure) -> None:
+    """Grade a submission refused before any sandbox: every check not run, for `reason`."""
+    checks = run_checks(Target(exercise, BuildResult.refused(reason)))
+    result.checks = not_run(checks, failure.NOT_RUN_BUILD)
+    result.reason = reason
+    result.failure = why
+    result.advice = [advice for advice in result.advice if advice != why.hint]
+
+
+@contextlib.contextmanager
+def _engine(
+    host: docker.DockerClient, exercise: Exercise, run_id: str
+) -> Iterator[tuple[docker.DockerClient, Callable[[], None], dict[str, str]]]:
+    """The engine to build and check on, how to stop all it runs, and the base images' IDs there: a
+    sandbox of its own, or the engine at hand where that is a sandbox already (a notebook `grader
+    autograde` runs), which has the course's base images (known there by name only) and is removed
+    with all it holds once the notebook has run."""
+    if sandbox.inside():
+        try:
+            yield host, lambda: None, {}
+        finally:
+            with contextlib.suppress(docker.errors.DockerException):
+                host.images.remove(exercise.tag, force=True)
+        return
+    outside = exercise.build_network or exercise.run_network  # else no route off the machine
+    with Sandbox(host, sandbox_engine.TAG, run_id=run_id, outside=outside) as own:
+        assert own.client is not None
+        base_images = own.load_images(exercise.images)
+        yield own.client, own.kill, base_images
+
+
+def _image_id(client: docker.DockerClient, built: BuildResult) -> str:
+    """The built image's ID, read before the sandbox (and the image with it) is removed."""
+    if not built.ok:
+        return ""
+    try:
+        return str(client.images.get(built.image).id)
+    except docker.errors.DockerException:
+        return ""
+
+
+def _readable(dockerfile: Path) -> bool:
+    """Whether the Dockerfile may be read (linted, quoted): a regular file of a sensible size, never
+    through a link, a pipe or a device, never a sparse giant read whole."""
+    return not dockerfile.parent.is_symlink() and walk.regular_file(dockerfile)
+
+
+def _advice(dockerfile: Path) -> list[str]:
+    """The linter's advice, for a Dockerfile that may be read (`_readable`)."""
+    return advise(dockerfile) if _readable(dockerfile) else []
+
+
+def _text(dockerfile: Path) -> str:
+    """The Dockerfile's text, to name the line a parse error is on ("" when it may not be read)."""
+    if not _readable(dockerfile):
+        return ""
+    try:
+        return dockerfile.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def _failed(result: Result, exercise: Exercise, built: BuildResult, dockerfile: str) -> None:
+    """Note how the build failed (grader.model.failure), mark the checks it kept from running, and drop
+    advice that only repeats the failure's hint."""
+    result.failure = failure.of_build(
+        built.log,
+        built.cause,
+        timed_out=built.timed_out,
+        timeout_s=exercise.limits.build_timeout_s,
+        dockerfile=dockerfile,
+        images=tuple(exercise.images),
+    )
+    result.checks = not_run(result.checks, failure.NOT_RUN_BUILD)
+    result.advice = [advice for advice in result.advice if advice != result.failure.hint]
+
+
+def not_run(checks: list[CheckResult], why: str) -> list[CheckResult]:
+    """`checks` with every one that did not pass marked as not run, for `why` (outputs show no hint)."""
+    return [check if check.passed else replace(check, not_run=True, found=why) for check in checks]

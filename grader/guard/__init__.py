@@ -1,6 +1,0 @@
-"""The guard: the Docker socket a student's script sees, checked before it reaches the sandbox engine."""
-
-from grader.guard.policy import refusal
-from grader.guard.proxy import Guard, Refusal
-
-__all__ = ["Guard", "Refusal", "refusal"]

@@ -1,0 +1,1 @@
+"""What an exercise is and what grading it gave: plain data, no Docker, no rendering."""

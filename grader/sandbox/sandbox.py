@@ -1,0 +1,353 @@
+"""A grading run's own Docker engine: one dockerd in one bounded container.
+
+Everything a submission does (its builds, its containers) happens inside that
+engine, so one cgroup bounds its memory, CPU and processes, and one
+fixed-size tmpfs bounds its disk. The container holds only the capabilities
+and system calls a nested engine needs, and sits alone on a network of its
+own: internal (no route off the machine) unless the exercise needs one, never
+open to other sandboxes, and, by a firewall rule on the host, never to the
+host's own services. Closing the sandbox removes the container, its volumes
+and its network, and with them everything the submission made.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Collection
+from dataclasses import dataclass
+from pathlib import Path
+
+import docker
+import docker.errors
+from docker.models.containers import Container
+from docker.models.volumes import Volume
+
+from grader.host import labels, leftovers
+from grader.sandbox.paths import GUARD_DIR, SOCKET_DIR, SUBMISSION_DIR
+from grader.text import decode, last_lines
+
+START_TIMEOUT_S = 60
+CAPABILITIES = (
+    *("CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "SETGID", "SETUID", "SETPCAP"),
+    *("NET_BIND_SERVICE", "NET_RAW", "SYS_CHROOT", "MKNOD", "AUDIT_WRITE", "SETFCAP"),
+    *("SYS_ADMIN", "NET_ADMIN", "SYS_PTRACE"),
+)
+"""The sandbox's capabilities: Docker's default set, which the nested engine hands its containers (it can
+give none it lacks), SYS_ADMIN (namespaces, mounts, cgroups), NET_ADMIN (bridges, iptables) and
+SYS_PTRACE (`docker exec` into a container whose process runs as another user opens its namespaces)."""
+SECCOMP_PROFILE = Path(__file__).resolve().parents[1] / "data" / "sandbox-seccomp.json"
+LOG_CONFIG = {"type": "json-file", "config": {"max-size": "1m", "max-file": "2"}}
+BRIDGE_PREFIX = "gr-"  # the host's name of every sandbox network's bridge: gr-<run id>, 15 characters
+NO_NEW_CONNECTIONS = ["-i", f"{BRIDGE_PREFIX}+", "-m", "conntrack", "!", "--ctstate", "ESTABLISHED,RELATED"]
+"""What a sandbox may not start towards the host itself (its services, on any of its addresses): a
+connection in through a sandbox's bridge. The host's own connections to published ports are answered."""
+OFFLINE_DNS = ["timeout:1", "attempts:1"]  # offline, a name (a `FROM` not loaded) fails in 1 s, not 20
+NO_IPV6 = {"net.ipv6.conf.all.disable_ipv6": "1", "net.ipv6.conf.default.disable_ipv6": "1"}
+INSIDE_VARIABLE = "GRADER_INSIDE_SANDBOX"
+"""Set (to 1) where the Docker engine at hand is already a sandbox's: in `grader autograde`'s kernels."""
+
+
+class SandboxError(RuntimeError):
+    """The sandbox engine could not be started or used."""
+
+
+@dataclass(frozen=True)
+class SandboxLimits:
+    """What one sandbox (everything of one submission together) may use."""
+
+    memory: str = "3g"
+    disk: str = "2g"
+    submission_disk: str = "128m"  # under the runner's memory: its tmpfs pages count there
+    cpus: float = 1.0
+    pids: int = 1024
+
+
+class Sandbox:
+    """A nested Docker engine for one grading run; use it as a context manager."""
+
+    def __init__(
+        self,
+        host: docker.DockerClient,
+        image: str,
+        *,
+        run_id: str,
+        limits: SandboxLimits = SandboxLimits(),
+        submission: bytes | None = None,
+        outside: bool = False,
+        userns: bool = False,
+    ) -> None:
+        """`outside`: whether the sandbox may reach the world beyond this machine (an exercise that
+        declares network); without it the sandbox has no route off its own network. `userns`: the
+        nested engine runs its containers in a user namespace (`--userns-remap`; cgroup v1 hosts),
+        their root an unprivileged user of the host."""
+        self.host = host
+        self.outside = outside
+        self.userns = userns
+        self.image = image
+        self.run_id = run_id
+        self.limits = limits
+        self.submission = submission
+        self.client: docker.DockerClient | None = None
+        self._container: Container | None = None
+        self._volume: Volume | None = None
+        self._socket_dir: Path | None = None
+        self.submission_volume: str | None = None
+        self.binds_allowed = False
+
+    def __enter__(self) -> Sandbox:
+        try:
+            self.start()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def start(self) -> docker.DockerClient:
+        """Start the nested engine and return a client for it."""
+        self._require_image()
+        self._socket_dir = Path(tempfile.mkdtemp(prefix=f"grader-{os.getpid()}-{self.run_id}-"))
+        self._volume = self._tmpfs(self.limits.disk)
+        network = self._network()
+        mounts = {
+            self._volume.name: {"bind": "/var/lib/docker", "mode": "rw"},
+            str(self._socket_dir): {"bind": SOCKET_DIR, "mode": "rw"},
+        }
+        if self.submission is not None:
+            self.submission_volume = self._tmpfs(self.limits.submission_disk).name
+            mounts[self.submission_volume] = {"bind": SUBMISSION_DIR, "mode": "rw"}
+        self._container = self.host.containers.run(
+            self.image,
+            ["-H", f"unix://{SOCKET_DIR}/docker.sock", "--log-level=error"],
+            detach=True,
+            name=f"grader-sandbox-{self.run_id}",
+            labels=labels.run_labels(self.run_id),
+            network=network,
+            environment={
+                "SANDBOX_OFFLINE": str(int(not self.outside)),
+                "SANDBOX_USERNS": str(int(self.userns)),
+            },
+            dns_opt=[] if self.outside else OFFLINE_DNS,
+            sysctls=NO_IPV6,
+            cap_drop=["ALL"],
+            cap_add=list(CAPABILITIES),
+            security_opt=[f"seccomp={SECCOMP_PROFILE.read_text()}", "apparmor=unconfined"],
+            mem_limit=self.limits.memory,
+            memswap_limit=self.limits.memory,
+            nano_cpus=int(self.limits.cpus * 1e9),
+            pids_limit=self.limits.pids,
+            volumes=mounts,
+            log_config=LOG_CONFIG,
+        )
+        if self.submission is not None:
+            self._container.put_archive(SUBMISSION_DIR, self.submission)
+            self.binds_allowed = self._refuse_symlinks_in_submission()
+        self.client = self._wait_for_engine()
+        return self.client
+
+    def _refuse_symlinks_in_submission(self) -> bool:
+        """Remount the submission folder `nosymfollow` where the sandbox's engine sees it; whether that
+        held (Linux 5.10 and later).
+
+        The engine follows symbolic links in a bind mount's source, so a link planted
+        in the folder (`ln -s /run/sandbox x`) would hand a container the engine's own
+        socket, past the guard; on a `nosymfollow` mount the engine cannot follow it.
+        """
+        assert self._container is not None
+        remount = f"mount -o remount,bind,nosymfollow {SUBMISSION_DIR}"
+        command = f"{remount} && grep ' {SUBMISSION_DIR} ' /proc/self/mountinfo"
+        code, output = self._container.exec_run(["sh", "-c", command])
+        return code == 0 and "nosymfollow" in decode(output)
+
+    @property
+    def bind_roots(self) -> tuple[str, ...]:
+        """The folders the guard may let a container bind: the submission's, if links there are inert."""
+        return (SUBMISSION_DIR,) if self.binds_allowed else ()
+
+    def _network(self) -> str:
+        """A network for this sandbox alone, with no route off the machine unless `outside`."""
+        guard_the_host(self.host, self.image)
+        name = f"grader-sandbox-{self.run_id}"
+        self.host.networks.create(
+            name,
+            driver="bridge",
+            internal=not self.outside,
+            labels=labels.run_labels(self.run_id),
+            options={"com.docker.network.bridge.name": f"{BRIDGE_PREFIX}{self.run_id}"[:15]},
+        )
+        return name
+
+    def _tmpfs(self, size: str) -> Volume:
+        """A volume of at most `size` bytes, in memory, carrying the run's labels."""
+        return self.host.volumes.create(
+            driver="local",
+            driver_opts={"type": "tmpfs", "device": "tmpfs", "o": f"size={size}"},
+            labels=labels.run_labels(self.run_id),
+        )
+
+    @property
+    def socket(self) -> Path:
+        """The nested engine's socket, on the host."""
+        assert self._socket_dir is not None, "the sandbox is not started"
+        return self._socket_dir / "docker.sock"
+
+    @property
+    def container_id(self) -> str:
+        assert self._container is not None, "the sandbox is not started"
+        return str(self._container.id)
+
+    @property
+    def address(self) -> str:
+        """The sandbox's IP address on the host: where ports published inside it answer."""
+        assert self._container is not None, "the sandbox is not started"
+        self._container.reload()
+        networks = self._container.attrs["NetworkSettings"]["Networks"]
+        return str(networks[f"grader-sandbox-{self.run_id}"]["IPAddress"])
+
+    def _require_image(self) -> None:
+        try:
+            self.host.images.get(self.image)
+        except docker.errors.ImageNotFound:
+            raise SandboxError(
+                f"The sandbox engine image {self.image} is missing on this machine: "
+                "run `grader images prepare`."
+            ) from None
+
+    def _wait_for_engine(self) -> docker.DockerClient:
+        assert self._container is not None and self._socket_dir is not None
+        url = f"unix://{self.socket}"
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self.socket.exists():
+                client = docker.DockerClient(base_url=url, timeout=300)
+                try:
+                    client.ping()
+                    return client
+                except (docker.errors.APIError, OSError, docker.errors.DockerException):
+                    client.close()
+            self._container.reload()
+            if self._container.status == "exited":
+                raise SandboxError(f"The sandbox engine stopped while starting:\n{self._logs()}")
+            time.sleep(0.02)
+        raise SandboxError(f"The sandbox engine did not answer within {START_TIMEOUT_S} s.")
+
+    def load_images(self, names: tuple[str, ...] | list[str]) -> dict[str, str]:
+        """Copy base images from the host engine into the sandbox engine; each name's image ID there.
+
+        A tag in the sandbox is the student's to move (`docker tag mine busybox:latest`), an ID is
+        not, so helpers and questions about "the base image" go by these IDs. `save | load` keeps
+        an image's ID; the loaded one is checked.
+        """
+        assert self.client is not None
+        loaded: dict[str, str] = {}
+        for name in names:
+            try:
+                image = self.host.images.get(name)
+            except docker.errors.ImageNotFound:
+                raise SandboxError(
+                    f"The base image {name} is missing on this machine: run `grader images prepare`."
+                ) from None
+            self.client.images.load(image.save(named=[name]))
+            if self.client.images.get(name).id != image.id:
+                raise SandboxError(f"The base image {name} changed its ID on the way into the sandbox.")
+            loaded[name] = str(image.id)
+        return loaded
+
+    def kill(self) -> None:
+        """Stop everything in the sandbox at once (used when a time limit is reached)."""
+        if self._container is not None:
+            with contextlib.suppress(docker.errors.APIError):
+                self._container.kill()
+
+    def close(self) -> None:
+        """Remove the sandbox container, its volume and its socket folder.
+
+        Found by the run's label and name rather than by what `start` kept, so
+        that an interrupt halfway through `start` leaves nothing behind either.
+        """
+        if self.client is not None:
+            self.client.close()
+            self.client = None
+        remove_runs(self.host, {self.run_id})
+        self._container = None
+        self._volume = None
+        self._socket_dir = None
+
+    def _logs(self) -> str:
+        assert self._container is not None
+        return last_lines(decode(self._container.logs(tail=20)), 20)
+
+
+def inside() -> bool:
+    """Whether the engine at hand is already a grading run's sandbox, where no other can start: the
+    variable says so and the engine is reached through a guard's socket, as in `grader autograde`'s
+    kernels (the variable alone, set by mistake on a grading host, must not skip the sandbox)."""
+    through_guard = os.environ.get("DOCKER_HOST", "").startswith(f"unix://{GUARD_DIR}/")
+    return os.environ.get(INSIDE_VARIABLE) == "1" and through_guard
+
+
+_host_guarded = threading.Lock()
+_guarded_hosts: set[str] = set()
+
+
+def guard_the_host(host: docker.DockerClient, image: str) -> None:
+    """Make sure (once a process and engine) the host refuses connections sandboxes start towards it.
+
+    One rule per address family, for every sandbox's bridge at once: kept when
+    the grader ends, so that no sandbox ever runs without it. As root with
+    iptables at hand it is set directly, otherwise from a container of the
+    sandbox image on the host's network (the docker group may do that much).
+    Remembered by the engine's address, not by the client: a cache holding
+    clients would hold their connections open for the life of the process.
+    """
+    with _host_guarded:
+        if host.api.base_url not in _guarded_hosts:
+            _set_host_rule(host, image)
+            _guarded_hosts.add(host.api.base_url)
+
+
+def _set_host_rule(host: docker.DockerClient, image: str) -> None:
+    """Insert the rule unless it is there, directly or from a helper container."""
+    script = " && ".join(
+        f"{{ {tool} -C INPUT {rule} || {tool} -I INPUT {rule}; }}"
+        for tool in ("iptables", "ip6tables")
+        for rule in [" ".join(f"'{word}'" for word in [*NO_NEW_CONNECTIONS, "-j", "DROP"])]
+    )
+    if os.getuid() == 0 and shutil.which("iptables") and shutil.which("ip6tables"):
+        done = subprocess.run(["sh", "-c", script], capture_output=True, text=True, check=False)
+        code, output = done.returncode, done.stdout + done.stderr
+    else:
+        helper = host.containers.run(
+            image,
+            ["sh", "-c", script],
+            entrypoint=[],
+            detach=True,
+            network_mode="host",
+            cap_drop=["ALL"],
+            cap_add=["NET_ADMIN", "NET_RAW"],
+            labels=labels.run_labels("firewall"),
+        )
+        try:
+            code = int(helper.wait(timeout=60)["StatusCode"])
+            output = decode(helper.logs())
+        finally:
+            helper.remove(force=True)
+    if code != 0:
+        raise SandboxError(f"The host's firewall rule for sandboxes could not be set:\n{last_lines(output)}")
+
+
+def remove_runs(host: docker.DockerClient, run_ids: Collection[str]) -> None:
+    """Remove everything of these grading runs: containers, volumes and networks by label, socket
+    folders."""
+    leftovers.remove(host, [item for item in leftovers.find(host, everything=True) if item.run_id in run_ids])
+    for run_id in run_ids:
+        for folder in Path(tempfile.gettempdir()).glob(f"grader-*-{run_id}-*"):
+            shutil.rmtree(folder, ignore_errors=True)

@@ -1,0 +1,197 @@
+"""nbgrader's round trip: generate, submit, autograde in sandboxes, feedback, export; the expected scores."""
+
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import docker
+import nbformat
+import pytest
+
+from grader.commands import autograde
+from grader.commands.batch import INTERRUPTED
+from grader.course.notebook_sandbox import NOT_RUN, mark_not_run
+from tests.course.notebooks import nbgrader
+
+pytestmark = [pytest.mark.docker, pytest.mark.slow]
+
+ASSIGNMENT = "01-run-flow"
+NOTEBOOK = "run-flow.ipynb"
+TIMEOUT_S = 30
+GRADER = str(Path(sys.executable).parent / "grader")
+SOLUTION = re.compile(r"^### (BEGIN|END) SOLUTION\n", re.MULTILINE)
+Answers = dict[str, str]  # grade_id of an answer cell -> what the student wrote (absent: the stub)
+
+
+def _solutions(course: Path) -> Answers:
+    source = nbformat.read(course / "source" / ASSIGNMENT / NOTEBOOK, as_version=4)
+    return {
+        nbgrader(c)["grade_id"]: SOLUTION.sub("", c.source)
+        for c in source.cells
+        if nbgrader(c).get("solution")
+    }
+
+
+def _submit(course: Path, student: str, answers: Answers) -> None:
+    """Hand in the released notebook with `answers` written in its answer cells."""
+    student_version = nbformat.read(course / "release" / ASSIGNMENT / NOTEBOOK, as_version=4)
+    for cell in student_version.cells:
+        cell.source = answers.get(nbgrader(cell).get("grade_id", ""), cell.source)
+    folder = course / "submitted" / student / ASSIGNMENT
+    folder.mkdir(parents=True)
+    nbformat.write(student_version, folder / NOTEBOOK)
+
+
+def _class(solved: Answers) -> dict[str, tuple[Answers, float]]:
+    """Each student's answers and the score they must get (greeter 3, commit 10, tag 2 points)."""
+    greeter, commit, tag = (solved[k] for k in ("runflow-greeter-answer", "commit-answer", "tag-answer"))
+    return {
+        "complete": (solved, 15),
+        "partial": ({"runflow-greeter-answer": greeter, "commit-answer": commit}, 13),
+        "broken": (
+            {
+                "runflow-greeter-answer": "raise RuntimeError('broken')",
+                "commit-answer": commit,
+                "tag-answer": tag,
+            },
+            12,
+        ),
+        "hanging": (
+            {
+                "runflow-greeter-answer": greeter,
+                "commit-answer": "import time\ntime.sleep(10**6)",
+                "tag-answer": tag,
+            },
+            3,
+        ),
+    }
+
+
+def _container_events(host: docker.DockerClient, since: float) -> list[dict[str, Any]]:
+    return list(
+        host.events(since=int(since), until=int(time.time()) + 1, decode=True, filters={"type": "container"})
+    )
+
+
+def _container_names(events: list[dict[str, Any]]) -> set[str]:
+    return {event["Actor"]["Attributes"].get("name", "") for event in events}
+
+
+def _most_kernels_at_once(events: list[dict[str, Any]]) -> int:
+    """How many notebook kernel containers ran at the same time, at most."""
+    running, most = 0, 0
+    for event in sorted(events, key=lambda e: e["timeNano"]):
+        if event["Actor"]["Attributes"].get("name", "").startswith("grader-kernel-"):
+            running += {"start": 1, "die": -1}.get(event["status"], 0)
+            most = max(most, running)
+    return most
+
+
+@pytest.mark.usefixtures("leaves_nothing")
+def test_a_class_is_autograded_in_sandboxes_with_feedback_and_grades(
+    course_dir: Path, host_engine: docker.DockerClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from grader.commands.notebooks import release
+
+    release(ASSIGNMENT, course=course_dir)
+    students = _class(_solutions(course_dir))
+    for student, (answers, _) in students.items():
+        _submit(course_dir, student, answers)
+    started = time.time()
+
+    assert autograde.main(course=course_dir, timeout_s=TIMEOUT_S, jobs=2) == 0, capsys.readouterr().out
+
+    with (course_dir / "grades.csv").open(newline="") as handle:
+        scores = {row["student_id"]: float(row["score"]) for row in csv.DictReader(handle)}
+    assert scores == {student: expected for student, (_, expected) in students.items()}
+    for student in students:
+        assert (course_dir / "feedback" / student / ASSIGNMENT / "run-flow.html").is_file()
+    events = _container_events(host_engine, started)
+    assert _most_kernels_at_once(events) == 2, "two notebooks ran side by side"
+    names = _container_names(events)
+    assert {name for name in names if name.startswith("grader-kernel-")}, (
+        "no notebook ran in a kernel container"
+    )
+    assert not {name for name in names if name.startswith("runflow-")}, (
+        "a student's container ran on the host"
+    )
+
+
+@pytest.mark.usefixtures("leaves_nothing")
+def test_a_stopped_autograde_removes_its_sandboxes_and_keeps_no_half_graded_notebook(
+    course_dir: Path, host_engine: docker.DockerClient
+) -> None:
+    from grader.commands.notebooks import release
+
+    release(ASSIGNMENT, course=course_dir)
+    hanging = {**_solutions(course_dir), "commit-answer": "import time\ntime.sleep(10**6)"}
+    students = ["hugo", "ines", "jules"]
+    for student in students:
+        _submit(course_dir, student, hanging)
+    command = [GRADER, "autograde", str(course_dir), "--jobs", "2", "--timeout", "300"]
+    running = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 180
+    while len(host_engine.containers.list(filters={"name": "grader-kernel-"})) < 2:
+        assert running.poll() is None and time.monotonic() < deadline, "two notebooks never ran at once"
+        time.sleep(0.5)
+
+    running.send_signal(signal.SIGTERM)  # as kill does: the grader alone
+    output, _ = running.communicate(timeout=180)
+
+    assert running.returncode == INTERRUPTED, output
+    assert "run the same command again" in output and "Traceback" not in output
+    assert not [s for s in students if (course_dir / "autograded" / s / ASSIGNMENT).exists()]
+
+
+def test_graded_cells_that_did_not_run_get_an_error_not_full_marks() -> None:
+    grade = {"nbgrader": {"grade": True, "solution": False, "points": 2}}
+    skipped = nbformat.v4.new_code_cell("task()", metadata=grade)
+    ran = nbformat.v4.new_code_cell("task()", metadata=grade, execution_count=3)
+    marked = mark_not_run(nbformat.v4.new_notebook(cells=[skipped, ran]), "Not run: time is up.")
+    assert [[o.get("ename") for o in c.outputs] for c in marked.cells] == [[NOT_RUN], []]
+
+
+def test_the_course_gradebook_has_notebooks_and_exercises(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from grader.commands import batch
+
+    exported = [{"assignment": ASSIGNMENT, "student_id": "ana", "score": "13", "max_score": "15"}]
+    monkeypatch.setattr("grader.course.nbgrade.Course.export", lambda self, to: exported)
+    book = batch.Gradebook.of([])
+    assert batch._course_gradebook(book, tmp_path, tmp_path, batch.Console(quiet=True))
+    assert (tmp_path / batch.COURSE_GRADEBOOK).read_text().splitlines() == [
+        f"student,{ASSIGNMENT},total,possible",
+        "ana,13,13,15",
+    ]
+
+
+SOLVED_IN_THE_SANDBOX = {
+    "docker-compose through the guard": ("11-orchestration", 10),
+    "check cells that build Dockerfiles on the sandbox's engine": ("08-dockerfiles", 40),
+    "bind mounts of the notebook's folders": ("10-storage", 15),
+}
+
+
+@pytest.mark.timeout(900)
+@pytest.mark.usefixtures("leaves_nothing")
+@pytest.mark.parametrize(("assignment", "points"), SOLVED_IN_THE_SANDBOX.values(), ids=SOLVED_IN_THE_SANDBOX)
+def test_a_solved_notebook_earns_full_marks_in_the_sandbox(
+    course_dir: Path, assignment: str, points: int
+) -> None:
+    solved = course_dir / "submitted" / "ana" / assignment
+    shutil.copytree(course_dir / "source" / assignment, solved)
+
+    assert autograde.main(course=course_dir, assignments=[assignment], timeout_s=600) == 0
+
+    with (course_dir / "grades.csv").open(newline="") as handle:
+        [row] = list(csv.DictReader(handle))
+    assert (float(row["score"]), float(row["max_score"])) == (points, points)
