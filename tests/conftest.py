@@ -55,7 +55,8 @@ def host_engine() -> docker.DockerClient:
 def snapshot(client: docker.DockerClient) -> dict[str, set[str]]:
     """Everything on the engine (and the grader's socket folders) right now."""
     return {
-        "containers": {c.id for c in client.containers.list(all=True) if ours(c.labels)},
+        # One list call each (no inspect per object): a colleague's container removed meanwhile is no error.
+        "containers": {c["Id"] for c in client.api.containers(all=True) if ours(c.get("Labels") or {})},
         "volumes": {v.name for v in client.volumes.list() if ours(v.attrs.get("Labels") or {})},
         "networks": {n.id for n in client.networks.list() if ours(n.attrs.get("Labels") or {})},
         "images": {i.id for i in client.images.list(all=True)},
