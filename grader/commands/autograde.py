@@ -101,7 +101,7 @@ class Again:
 
 def _prepare_images(console: Console) -> None:
     """The sandbox engine, the kernel image and the course's images, built if missing."""
-    names = [sandbox_engine.NAME, notebook_kernel.NAME, *COURSE_IMAGES]
+    names = [sandbox_engine.NAME, notebook_kernel.image_tag(), *COURSE_IMAGES]
     with console.status("Preparing the sandbox and kernel images..."):
         baseimages.prepare(engine.connect(), names, pull=not offline())
 

@@ -100,7 +100,8 @@ def _image_checks(client: docker.DockerClient) -> list[Check]:
     for image in baseimages.states(client):
         kind = "sandbox image" if image.name == sandbox_engine.TAG else "image"
         detail = image.provenance if image.present else "missing"
-        optional = image.name == notebook_kernel.TAG  # only `grader autograde` needs it, and builds it
+        # only `grader autograde` needs the kernel image, and builds it
+        optional = image.name == notebook_kernel.image_tag()
         checks.append(Check(f"{kind} {image.name}", image.present, detail, PREPARE, required=not optional))
     return checks
 

@@ -87,7 +87,7 @@ def _execute(
         sandbox.load_images(images)
         with Guard(sandbox.socket, allowed_bind_roots=sandbox.bind_roots) as guard:
             kernel = host.containers.create(
-                notebook_kernel.TAG,
+                notebook_kernel.image_tag(),
                 ["python3", "-m", "grader.course.notebook_run", SOURCE, EXECUTED, f"{timeout_s:g}"],
                 name=f"grader-kernel-{run_id}",
                 **_kernel_options(sandbox, guard.socket),

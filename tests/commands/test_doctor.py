@@ -27,7 +27,7 @@ def test_a_prepared_host_is_healthy(capsys: pytest.CaptureFixture[str]) -> None:
     checks = by_name(data)
     assert checks["Docker engine"]["ok"]
     assert data["engine"]["storage_driver"]
-    for recipe in baseimages.RECIPES:
+    for recipe in baseimages.recipes():
         assert any(name.endswith(recipe.name) and c["ok"] for name, c in checks.items())
     assert checks["hadolint"]["ok"]
 

@@ -20,7 +20,7 @@ def test_prepare_reports_every_image(
     monkeypatch.setenv("COLUMNS", "200")
     assert images.prepare(names=[]) == 0
     output = capsys.readouterr().out
-    for recipe in baseimages.RECIPES:
+    for recipe in baseimages.recipes():
         assert recipe.name in output
     assert "present" in output
 

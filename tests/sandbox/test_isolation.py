@@ -500,10 +500,10 @@ def _context(dockerfile: str) -> bytes:
 def kernel_image(host_engine: docker.DockerClient) -> str:
     """The notebook kernel's image for the grader as it is now (its tag hashes the package)."""
     try:
-        host_engine.images.get(notebook_kernel.TAG)
+        host_engine.images.get(notebook_kernel.image_tag())
     except docker.errors.ImageNotFound:
         notebook_kernel.build(host_engine)
-    return notebook_kernel.TAG
+    return notebook_kernel.image_tag()
 
 
 SPIN_FOUR = "for i in 1 2 3 4; do timeout 4 sh -c 'while :; do :; done' & done; wait"

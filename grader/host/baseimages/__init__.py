@@ -17,13 +17,12 @@ from grader.host.baseimages import busybox, debian, notebook_kernel, registry, s
 from grader.host.baseimages.recipe import BuildFailed, Recipe
 from grader.text import shorten
 
-RECIPES: tuple[Recipe, ...] = (
-    busybox.RECIPE,
-    debian.RECIPE,
-    registry.RECIPE,
-    sandbox_engine.RECIPE,
-    notebook_kernel.RECIPE,
-)
+
+def recipes() -> tuple[Recipe, ...]:
+    """Every base image's recipe, in the order they are prepared (what one is built from first)."""
+    return (busybox.RECIPE, debian.RECIPE, registry.RECIPE, sandbox_engine.RECIPE, notebook_kernel.recipe())
+
+
 PULL_TIMEOUT_S = 20
 
 How = Literal["present", "pulled", "built"]
@@ -54,10 +53,10 @@ class PrepareFailed(RuntimeError):
 
 def find(name: str) -> Recipe:
     """The recipe of the image `name`."""
-    for recipe in RECIPES:
+    for recipe in recipes():
         if recipe.name == name:
             return recipe
-    known = ", ".join(recipe.name for recipe in RECIPES)
+    known = ", ".join(recipe.name for recipe in recipes())
     raise UnknownImage(f"No base image is called '{name}'. Base images: {known}.")
 
 
@@ -69,9 +68,9 @@ def prepare(
     pull: bool = True,
 ) -> list[Outcome]:
     """Make the images `names` (default: all) available, with what they are built from."""
-    recipes = [find(name) for name in names] if names else list(RECIPES)
+    chosen = [find(name) for name in names] if names else list(recipes())
     preparer = _Preparer(client, on_step or _quiet, pull)
-    for recipe in recipes:
+    for recipe in chosen:
         preparer.prepare(recipe)
     return list(preparer.done.values())
 
@@ -188,7 +187,7 @@ class ImageState:
 
 def states(client: docker.DockerClient) -> list[ImageState]:
     """The state of every base image on the engine."""
-    return [state(client, recipe.name) for recipe in RECIPES]
+    return [state(client, recipe.name) for recipe in recipes()]
 
 
 def state(client: docker.DockerClient, name: str) -> ImageState:

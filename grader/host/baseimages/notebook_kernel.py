@@ -9,6 +9,7 @@ Dockerfile and of those files.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import docker
@@ -49,7 +50,14 @@ def _folders() -> dict[str, Path]:
     return {"grader": PACKAGE, "exercises": EXERCISES}
 
 
-TAG = NAME = content_tag("docker-course/notebook-kernel", DOCKERFILE, _folders())
+@functools.cache
+def image_tag() -> str:
+    """The image's tag, a digest of its Dockerfile, the grader package and the exercises.
+
+    Computed on first use, not at import: hashing the package's files takes a moment that most
+    commands never need.
+    """
+    return content_tag("docker-course/notebook-kernel", DOCKERFILE, _folders())
 
 
 def description() -> str:
@@ -60,10 +68,13 @@ def description() -> str:
     )
 
 
-def build(client: docker.DockerClient, tag: str = TAG) -> None:
+def build(client: docker.DockerClient, tag: str | None = None) -> None:
     """Build the kernel image on the host's debian:bookworm-slim and sandbox engine image."""
+    tag = tag or image_tag()
     build_dockerfile(client, tag, DOCKERFILE, {}, description(), folders=_folders())
     drop_other_versions(client, tag)
 
 
-RECIPE = Recipe(NAME, (), build, needs=(debian.NAME, sandbox_engine.NAME), pullable=False)
+def recipe() -> Recipe:
+    """How the kernel image is made (its name is computed when this is called)."""
+    return Recipe(image_tag(), (), build, needs=(debian.NAME, sandbox_engine.NAME), pullable=False)

@@ -62,7 +62,7 @@ def log(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         recipe_for("app", "base"),
         recipe_for("tool", "base", pullable=False),
     )
-    monkeypatch.setattr(baseimages, "RECIPES", recipes)
+    monkeypatch.setattr(baseimages, "recipes", lambda: recipes)
     monkeypatch.setattr(system, "ensure_packages", lambda *names: done.append(f"packages {names}"))
     return done
 
@@ -149,8 +149,8 @@ def test_a_registry_that_never_answers_cannot_hang_a_pull() -> None:
 
 
 def test_recipes_are_in_dependency_order() -> None:
-    names = [r.name for r in baseimages.RECIPES]
-    for position, image in enumerate(baseimages.RECIPES):
+    names = [r.name for r in baseimages.recipes()]
+    for position, image in enumerate(baseimages.recipes()):
         assert all(names.index(need) < position for need in image.needs)
     assert recipe.BUILD_TIMEOUT_S > 0
 
@@ -159,5 +159,5 @@ def test_recipes_are_in_dependency_order() -> None:
 def test_a_second_run_finds_everything_present(host_engine: docker.DockerClient) -> None:
     baseimages.prepare(host_engine, pull=False)
     outcomes = baseimages.prepare(host_engine, pull=False)
-    assert [(o.name, o.how) for o in outcomes] == [(r.name, "present") for r in baseimages.RECIPES]
+    assert [(o.name, o.how) for o in outcomes] == [(r.name, "present") for r in baseimages.recipes()]
     assert all(o.detail.startswith("built locally: ") for o in outcomes)
