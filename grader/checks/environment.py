@@ -91,12 +91,12 @@ class Environment:
         that name or by the name it was started with (`busybox`, `busybox:1.36`)."""
         image_id = container.attrs.get("Image")
         if name in self.base_images:
-            return image_id == self.base_images[name]
+            return bool(image_id == self.base_images[name])
         started_as = container.attrs["Config"].get("Image", "").split("/")[-1].split("@")[0]
         if started_as.split(":")[0] == name.split(":")[0]:
             return True
         try:
-            return image_id == self.image(name).id
+            return bool(image_id == self.image(name).id)
         except AssertionError:
             return False
 

@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 
 
 def _host(module: Any) -> GraderHost:
-    return module._host
+    host: GraderHost = module._host
+    return host
 
 
 class ArchiveFile(File):

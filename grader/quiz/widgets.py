@@ -33,7 +33,7 @@ _WIDE = widgets.Layout(width="auto")
 
 def markdown(text: str) -> str:
     """`text` (Markdown) as HTML; any HTML in it is shown, not obeyed."""
-    return _MARKDOWN.render(text)
+    return str(_MARKDOWN.render(text))
 
 
 @dataclass
@@ -49,7 +49,7 @@ class QuestionView:
     def response(self) -> Response:
         """What the student has entered so far."""
         if isinstance(self.input, widgets.Text):
-            return self.input.value
+            return str(self.input.value)
         if isinstance(self.input, widgets.RadioButtons):
             return frozenset() if self.input.value is None else frozenset({self.input.value})
         return frozenset(index for index, box in enumerate(self.input) if box.value)

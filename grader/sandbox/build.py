@@ -120,7 +120,7 @@ def build(
 def _stream(
     client: docker.DockerClient, context_tar: bytes, *, tag: str, network: bool
 ) -> Iterator[dict[str, Any]]:
-    return client.api.build(
+    steps: Iterator[dict[str, Any]] = client.api.build(
         fileobj=io.BytesIO(context_tar),
         custom_context=True,
         tag=tag,
@@ -131,6 +131,7 @@ def _stream(
         network_mode=None if network else "none",
         decode=True,
     )
+    return steps
 
 
 def _reason(broken: Exception) -> str:
