@@ -2,7 +2,7 @@
 
 Every test starts its own scheduler (`grader cluster scheduler`) on a free port and its workers
 (`grader worker`, one grading slot each), and stops them all. The workers grade the small fixture
-exercises; the test-only grading hooks below (as in tests/test_batch.py) are imported by the
+exercises; the test-only grading hooks below (as in tests/batch/test_batch.py) are imported by the
 workers from this module.
 """
 

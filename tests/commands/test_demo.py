@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.docker, pytest.mark.slow, pytest.mark.usefixtures("lea
 
 README = SAMPLE_CLASS.parent / "README.md"
 ROW = re.compile(r"^\| (\w+) \| ([\w.-]+) \| .* \| (graded|timeout|error) \| (\d+) \|", re.MULTILINE)
-TIMED_OUT = "timeout"  # a 60 s build, tested on a small exercise in tests/test_grade.py
+TIMED_OUT = "timeout"  # a 60 s build, tested on a small exercise in tests/grading/test_grade.py
 
 
 def _rows() -> list[tuple[str, str, str, int]]:

@@ -13,7 +13,7 @@ PACKAGES = ("busybox-static",)
 PINNED = {
     # The engine's versions, pinned so that a rebuild gives the same engine. runc 1.1.5+ds1-1+deb12u1
     # carries Debian's fix of CVE-2024-21626 (runc's leaked working-directory descriptor, a way out of
-    # a container: `docker run -w /proc/self/fd/8`); tests/test_isolation.py checks it stays closed.
+    # a container: `docker run -w /proc/self/fd/8`); tests/sandbox/test_isolation.py checks it stays closed.
     "docker.io": "20.10.24+dfsg1-1+deb12u1+b6",
     "containerd": "1.6.20~ds1-1+deb12u3",
     "runc": "1.1.5+ds1-1+deb12u1",
