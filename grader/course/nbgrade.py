@@ -2,7 +2,9 @@
 
     generate_assignment (the gradebook learns the source's cells)
     -> autograde each submission: nbgrader restores the locked and graded cells from
-       the source, SandboxExecute runs the notebook in a sandbox, nbgrader scores it
+       the source, SandboxExecute runs the notebook in a sandbox and, on the host, scores
+       its check cells against the sandbox's engine (grader.course.notebook_score), nbgrader
+       records those scores and scores its other cells
     -> generate_feedback -> export (grades.csv)
 
 nbgrader itself runs on the host and only reads and writes notebooks; the
@@ -24,7 +26,7 @@ from nbgrader.converters import Autograde
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Float, List, Unicode
 
-from grader.course import notebook_sandbox
+from grader.course import notebook_sandbox, notebook_score
 from grader.course.children import Children, python_module
 from grader.host import engine
 
@@ -36,7 +38,8 @@ class NbgraderFailed(RuntimeError):
 
 
 class SandboxExecute(NbGraderPreprocessor):
-    """nbgrader's Execute step, done in a sandbox: the notebook's kernel never runs on the host."""
+    """nbgrader's Execute step, done in a sandbox: the notebook's kernel never runs on the host, and
+    its check cells are scored by the host, from the gradebook's source of those cells."""
 
     timeout_s = Float(TIMEOUT_S, help="Seconds a whole notebook may run.").tag(config=True)
     images = List(
@@ -44,7 +47,8 @@ class SandboxExecute(NbGraderPreprocessor):
     ).tag(config=True)
 
     def preprocess(self, nb: NotebookNode, resources: dict[str, Any]) -> tuple[NotebookNode, dict[str, Any]]:
-        folder = Path(resources["metadata"]["path"])
+        folder, ids = Path(resources["metadata"]["path"]), resources["nbgrader"]
+        checks = notebook_score.check_cells(ids["db_url"], ids["notebook"], ids["assignment"])
         executed = notebook_sandbox.execute(
             nb,
             folder,
@@ -52,6 +56,7 @@ class SandboxExecute(NbGraderPreprocessor):
             host=engine.connect(start=False, install=False),
             timeout_s=self.timeout_s,
             images=tuple(self.images),
+            checks=tuple(checks),
         )
         return executed, resources
 

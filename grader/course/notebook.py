@@ -22,7 +22,8 @@ import io
 import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import docker
@@ -40,6 +41,31 @@ from grader.model.result import CheckResult, Result
 from grader.outputs.feedback import exercise_markdown
 
 EXPECT_LIMIT_S = 30.0  # no expectation of a task runs longer than this
+
+
+@dataclass(frozen=True)
+class Sandboxed:
+    """Where check cells look when the grader scores a notebook on the host (grader.course.notebook_score):
+    a sandbox's engine, the address its published ports answer on, the IDs of the base images loaded
+    there, and the host's copy of the notebook's folder."""
+
+    client: docker.DockerClient
+    address: str
+    folder: Path
+    base_images: dict[str, str] = field(default_factory=dict)
+
+
+_sandboxed: ContextVar[Sandboxed | None] = ContextVar("sandboxed", default=None)
+
+
+@contextlib.contextmanager
+def sandboxed(where: Sandboxed) -> Iterator[None]:
+    """Within this, `check` and `task` look at `where`, never at an engine of their own."""
+    token = _sandboxed.set(where)
+    try:
+        yield
+    finally:
+        _sandboxed.reset(token)
 
 
 @dataclass
@@ -98,17 +124,26 @@ def check(exercise: str, folder: str | Path | None = None) -> Score:
 
 
 def _check(exercise: str, folder: str | Path | None) -> Result:
-    loaded = load(exercise)
+    loaded, where = load(exercise), _sandboxed.get()
     if loaded.kind == "setup":
+        if where is not None:
+            return live.check(
+                loaded, client=where.client, address=where.address, base_images=where.base_images
+            )
         result = live.check(loaded)
         if loaded.topology and result.status == "graded" and result.score < result.max_score:
             _show(_topologies(loaded.topology))
         return result
     if folder is None:
         return _error(exercise, f"Say which folder holds your Dockerfile: check({exercise!r}, 'FOLDER').")
-    if not Path(folder).is_dir():
+    path = Path(folder) if where is None else where.folder / folder
+    if not path.is_dir():
         return _error(exercise, f"There is no folder {folder} next to this notebook.")
-    return grade(loaded, Path(folder))
+    if where is None:
+        return grade(loaded, path)
+    result = grade(loaded, path, on=(where.client, where.base_images))
+    result.submission = str(folder)  # not the host's copy
+    return result
 
 
 def task(name: str, *expectations: Expectation, client: docker.DockerClient | None = None) -> Score:
@@ -116,7 +151,7 @@ def task(name: str, *expectations: Expectation, client: docker.DockerClient | No
     started = time.monotonic()
     with _quiet():
         try:
-            env = Environment(client or engine.connect(), live.LOOPBACK, live=True)
+            env = _environment(client)
         except GRADING_ERRORS as failed:
             return Score(_error(name, str(failed)))
         try:
@@ -126,6 +161,14 @@ def task(name: str, *expectations: Expectation, client: docker.DockerClient | No
     result = Result(exercise=name, submission="your Docker engine", checks=checks)
     result.duration_s = time.monotonic() - started
     return Score(result)
+
+
+def _environment(client: docker.DockerClient | None) -> Environment:
+    """The engine a task looks at: the sandbox's when the grader scores on the host, else the student's."""
+    where = _sandboxed.get()
+    if where is None:
+        return Environment(client or engine.connect(), live.LOOPBACK, live=True)
+    return Environment(where.client, where.address, base_images=where.base_images)
 
 
 def clean_up(

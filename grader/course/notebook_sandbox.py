@@ -2,15 +2,17 @@
 
     pack the notebook's folder -> start a sandbox holding it -> load the course's images
     -> serve the guard -> run the notebook in a kernel container -> read what ran
-    -> remove the sandbox
+    -> score the check cells that ran, on the host (grader.course.notebook_score) -> remove the sandbox
 
 The kernel container runs on the host engine like the setup.sh runner (see
 grader.sandbox.runner): no capability, a read-only root file system, the sandbox's CPU
 and network, the submission at /submission (the notebook and the executed copy
 in its .grader-run folder), and the guard's socket as its DOCKER_HOST, so `!docker run ...`
-in a cell reaches the sandbox's engine and nothing else. Graded cells that
-did not run (the time limit was reached, the kernel died) get an error output,
-so nbgrader gives them no points instead of full marks.
+in a cell reaches the sandbox's engine and nothing else. Of what the kernel
+wrote, only outputs and execution counts are kept, on the cells nbgrader gave;
+a check cell's output is the host's score. Graded cells that did not run (the
+time limit was reached, the kernel died) get an error output, so nbgrader gives
+them no points instead of full marks.
 """
 
 from __future__ import annotations
@@ -18,19 +20,24 @@ from __future__ import annotations
 import io
 import tarfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import docker
 import docker.errors
 import nbformat
+import requests
 from docker.models.containers import Container
 from nbformat import NotebookNode
 
+from grader.course import notebook_score
+from grader.course.notebook import Sandboxed
+from grader.course.notebook_run import GO, POLL_S, REACHED
+from grader.course.notebook_score import CheckCell
 from grader.grading.grade_setup import SUBMISSION_BYTES
 from grader.host import labels
 from grader.host.baseimages import busybox, debian, notebook_kernel, registry, sandbox_engine
-from grader.sandbox import containers
 from grader.sandbox.context import ContextRefused, pack
 from grader.sandbox.guard import Guard
 from grader.sandbox.paths import SUBMISSION_DIR
@@ -46,6 +53,7 @@ RUN_DIR = f"{SUBMISSION_DIR}/{RUN_FOLDER}"
 SOURCE, EXECUTED = f"{RUN_DIR}/notebook.ipynb", f"{RUN_DIR}/executed.ipynb"
 GRACE_S = 30  # after the time limit, for the kernel to stop and the last cell to be saved
 NOT_RUN = "NotRun"
+TAIL_LINES = 3  # of the kernel's output, where it says which check cell it reached
 FAILURES = (ContextRefused, SandboxError, docker.errors.DockerException, OSError)
 
 
@@ -57,22 +65,23 @@ def execute(
     host: docker.DockerClient,
     timeout_s: float,
     images: tuple[str, ...] = COURSE_IMAGES,
+    checks: tuple[CheckCell, ...] = (),
 ) -> NotebookNode:
-    """`notebook` (the file `name` of `folder`), executed in `folder`, in a sandbox of its own.
+    """`notebook` (the file `name` of `folder`), executed in `folder`, in a sandbox of its own, its
+    `checks` scored by the host against the sandbox's engine once the kernel has stopped.
 
     Whatever happens, a notebook comes back: what ran, and an error on every
     graded cell that did not.
     """
     started = time.monotonic()
     try:
-        executed = _execute(
-            notebook, pack(folder, limit_bytes=SUBMISSION_BYTES, required=name).tar, host, timeout_s, images
-        )
+        packed = pack(folder, limit_bytes=SUBMISSION_BYTES, required=name).tar
+        executed = _execute(notebook, packed, host, timeout_s, images, checks)
     except FAILURES as failed:
         return mark_not_run(notebook, f"The notebook could not be run: {failed}")
     took = time.monotonic() - started
     why = f"the notebook stopped before this cell ran ({took:.0f} s; the time limit is {timeout_s:g} s)"
-    return mark_not_run(executed or notebook, f"Not run: {why}.")
+    return mark_not_run(executed, f"Not run: {why}.")
 
 
 def _execute(
@@ -81,26 +90,84 @@ def _execute(
     host: docker.DockerClient,
     timeout_s: float,
     images: tuple[str, ...],
-) -> NotebookNode | None:
+    checks: tuple[CheckCell, ...],
+) -> NotebookNode:
+    """What ran of `notebook` (grader.course.notebook_score.merge), its check cells scored by the host."""
     run_id = labels.new_run_id()
     with Sandbox(host, sandbox_engine.TAG, run_id=run_id, submission=folder) as sandbox:
-        sandbox.load_images(images)
+        assert sandbox.client is not None
+        base_images = sandbox.load_images(images)
+        # through the sandbox, which keeps the volume (a tmpfs) mounted while the kernel is stopped
+        engine = host.containers.get(sandbox.container_id)
+        at = notebook_score.check_indices(notebook, list(checks))
+        scores: dict[int, list[NotebookNode]] = {}
+
+        def score(index: int) -> None:
+            with notebook_score.folder_copy(engine, SUBMISSION_DIR) as copy:
+                where = Sandboxed(sandbox.client, sandbox.address, copy, base_images)
+                scores[index] = notebook_score.run(at[index].source, where)
+
         with Guard(sandbox.socket, allowed_bind_roots=sandbox.bind_roots) as guard:
-            kernel = host.containers.create(
-                notebook_kernel.image_tag(),
-                ["python3", "-m", "grader.course.notebook_run", SOURCE, EXECUTED, f"{timeout_s:g}"],
-                name=f"grader-kernel-{run_id}",
-                **_kernel_options(sandbox, guard.socket),
-            )
-            # through the sandbox, which keeps the volume (a tmpfs) mounted while the kernel is stopped
-            engine = host.containers.get(sandbox.container_id)
+            kernel = _kernel(host, sandbox, guard.socket, timeout_s, sorted(at))
             try:
                 engine.put_archive(SUBMISSION_DIR, _archive(SOURCE, nbformat.writes(notebook).encode()))
                 kernel.start()
-                containers.wait(kernel, timeout_s + GRACE_S)
-                return _read(engine, EXECUTED)
+                _serve(kernel, engine, timeout_s + GRACE_S, set(at), score)
+                executed = _read(engine, EXECUTED)
             finally:
                 kernel.remove(force=True)
+        merged = notebook_score.merge(notebook, executed)
+        notebook_score.with_scores(merged, scores, set(at))
+        return merged
+
+
+def _kernel(
+    host: docker.DockerClient, sandbox: Sandbox, guard_socket: Path, timeout_s: float, checks: list[int]
+) -> Container:
+    """The kernel container (created, not started) that runs the notebook, stopping before `checks`."""
+    return host.containers.create(
+        notebook_kernel.image_tag(),
+        [
+            "python3",
+            "-m",
+            "grader.course.notebook_run",
+            SOURCE,
+            EXECUTED,
+            f"{timeout_s:g}",
+            *map(str, checks),
+        ],
+        name=f"grader-kernel-{sandbox.run_id}",
+        **_kernel_options(sandbox, guard_socket),
+    )
+
+
+def _serve(
+    kernel: Container, engine: Container, limit_s: float, checks: set[int], score: Callable[[int], None]
+) -> None:
+    """Until the kernel stops (killed at `limit_s`): each time it says it reached a check cell it was
+    given, and that cell is not scored yet, `score` it, then let the kernel go on."""
+    deadline = time.monotonic() + limit_s
+    scored: set[int] = set()
+    while True:
+        index = _reached(kernel)
+        if index in checks and index not in scored:
+            scored.add(index)
+            score(index)
+            engine.put_archive(SUBMISSION_DIR, _archive(f"{RUN_DIR}/{GO.format(index)}", b""))
+        if _stopped(kernel, POLL_S):
+            return
+        if time.monotonic() >= deadline:
+            kernel.kill()
+            return
+
+
+def _stopped(kernel: Container, wait_s: float) -> bool:
+    """Whether the kernel container has stopped, waiting up to `wait_s` for it to."""
+    try:
+        kernel.wait(timeout=wait_s)
+    except (requests.exceptions.ConnectionError, requests.exceptions.ReadTimeout):
+        return False
+    return True
 
 
 def _kernel_options(sandbox: Sandbox, guard_socket: Path) -> dict[str, Any]:
@@ -129,17 +196,26 @@ def _archive(path: str, data: bytes) -> bytes:
     return buffer.getvalue()
 
 
+def _reached(kernel: Container) -> int | None:
+    """The check cell the kernel last said it reached, from the end of its output (anything in the
+    container may print there: a forged line only makes the host score a cell, with the checks)."""
+    lines = kernel.logs(stdout=True, stderr=False, tail=TAIL_LINES).decode(errors="replace").splitlines()
+    said = [line.removeprefix(REACHED).strip() for line in lines if line.startswith(REACHED)]
+    return int(said[-1]) if said and said[-1].isdigit() and len(said[-1]) < 10 else None
+
+
 def _read(container: Container, path: str) -> NotebookNode | None:
     """The notebook at `path` in the (stopped) container, or None when there is none."""
     try:
         stream, _ = container.get_archive(path)
     except docker.errors.NotFound:
         return None
-    with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as tar:
-        member = tar.extractfile(Path(path).name)
-        if member is None:
-            return None
-        return nbformat.reads(member.read().decode(), as_version=4)
+    try:
+        with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as tar:
+            member = tar.extractfile(Path(path).name)
+            return None if member is None else nbformat.reads(member.read().decode(), as_version=4)
+    except (tarfile.TarError, KeyError, ValueError, TypeError, AttributeError):  # the kernel wrote it
+        return None
 
 
 def is_graded_code(cell: NotebookNode) -> bool:

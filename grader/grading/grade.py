@@ -8,11 +8,12 @@ the submission writes can change them.
 from __future__ import annotations
 
 import time
+from functools import partial
 from pathlib import Path
 
 import docker
 
-from grader.grading.grade_image import grade_image
+from grader.grading.grade_image import GivenEngine, grade_image
 from grader.grading.grade_setup import grade_setup
 from grader.host import engine, labels
 from grader.model.exercise import Exercise
@@ -29,12 +30,14 @@ def grade(
     *,
     host: docker.DockerClient | None = None,
     run_id: str | None = None,
+    on: GivenEngine | None = None,
 ) -> Result:
-    """Grade `submission` (a folder) against `exercise` in a sandbox of its own."""
+    """Grade `submission` (a folder) against `exercise` in a sandbox of its own (an image exercise:
+    `on` a sandbox's engine that is already up, given with its base images' IDs)."""
     started = time.monotonic()
     result = Result(exercise=exercise.id, submission=str(submission))
     try:
-        recipe = RECIPES[exercise.kind]
+        recipe = partial(grade_image, given=on) if on is not None else RECIPES[exercise.kind]
         recipe(result, exercise, submission, host or engine.connect(), run_id or labels.new_run_id())
     except GRADING_ERRORS as failed:
         result.status = "error"

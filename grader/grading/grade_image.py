@@ -29,11 +29,20 @@ from grader.sandbox.build import BuildResult, build
 from grader.sandbox.context import ContextRefused, pack
 from grader.sandbox.sandbox import Sandbox
 
+GivenEngine = tuple[docker.DockerClient, dict[str, str]]
+"""A sandbox's engine that is already up, and the IDs of the base images loaded there."""
+
 
 def grade_image(
-    result: Result, exercise: Exercise, submission: Path, host: docker.DockerClient, run_id: str
+    result: Result,
+    exercise: Exercise,
+    submission: Path,
+    host: docker.DockerClient,
+    run_id: str,
+    *,
+    given: GivenEngine | None = None,
 ) -> None:
-    """Fill `result` with the grading of a Dockerfile submission."""
+    """Fill `result` with the grading of a Dockerfile submission (built on the `given` engine)."""
     result.advice = _advice(submission / "Dockerfile")
     fetches = _fetches(exercise, submission / "Dockerfile")
     if fetches:
@@ -46,7 +55,7 @@ def grade_image(
             result, exercise, str(refused), failure.Failure(f"Your folder could not be built: {refused}")
         )
         return
-    with _engine(host, exercise, run_id) as (client, kill, base_images):
+    with _engine(host, exercise, run_id, given) as (client, kill, base_images):
         built = build(
             client,
             context.tar,
@@ -87,18 +96,20 @@ def _refused(result: Result, exercise: Exercise, reason: str, why: failure.Failu
 
 @contextlib.contextmanager
 def _engine(
-    host: docker.DockerClient, exercise: Exercise, run_id: str
+    host: docker.DockerClient, exercise: Exercise, run_id: str, given: GivenEngine | None = None
 ) -> Iterator[tuple[docker.DockerClient, Callable[[], None], dict[str, str]]]:
     """The engine to build and check on, how to stop all it runs, and the base images' IDs there: a
-    sandbox of its own, or the engine at hand where that is a sandbox already (a notebook `grader
-    autograde` runs), which has the course's base images (known there by name only) and is removed
-    with all it holds once the notebook has run."""
-    if sandbox.inside():
+    sandbox of its own, or one already up, which has the course's base images and is removed with
+    all it holds once the notebook has run: the `given` one (the grader scoring a notebook on the
+    host) or the engine at hand (a check cell in a notebook `grader autograde` runs, where the
+    images are known by name only)."""
+    if given is not None or sandbox.inside():
+        client, base_images = given or (host, {})
         try:
-            yield host, lambda: None, {}
+            yield client, lambda: None, base_images
         finally:
             with contextlib.suppress(docker.errors.DockerException):
-                host.images.remove(exercise.tag, force=True)
+                client.images.remove(exercise.tag, force=True)
         return
     outside = exercise.build_network or exercise.run_network  # else no route off the machine
     with Sandbox(host, sandbox_engine.TAG, run_id=run_id, outside=outside) as own:

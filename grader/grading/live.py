@@ -30,8 +30,17 @@ class NotLive(ValueError):
     """The exercise cannot be checked on a live engine."""
 
 
-def check(exercise: Exercise | str, *, client: docker.DockerClient | None = None) -> Result:
-    """Check what the student built on their engine for `exercise`; the result, whatever happens."""
+def check(
+    exercise: Exercise | str,
+    *,
+    client: docker.DockerClient | None = None,
+    address: str = LOOPBACK,
+    base_images: dict[str, str] | None = None,
+) -> Result:
+    """Check what the student built on their engine for `exercise`; the result, whatever happens.
+
+    Given the `address` where its published ports answer and the IDs of the `base_images` loaded
+    there, the engine is a grading sandbox's (a notebook scored on the host), not the student's."""
     exercise = load(exercise) if isinstance(exercise, str) else exercise
     if exercise.kind != "setup":
         raise NotLive(
@@ -41,10 +50,14 @@ def check(exercise: Exercise | str, *, client: docker.DockerClient | None = None
     started = time.monotonic()
     result = Result(exercise=exercise.id, submission="your Docker engine")
     env = Environment(
-        client or engine.connect(), LOOPBACK, live=True, check_timeout_s=exercise.limits.check_timeout_s
+        client or engine.connect(),
+        address,
+        live=address == LOOPBACK,
+        check_timeout_s=exercise.limits.check_timeout_s,
+        base_images=base_images or {},
     )
     try:
-        result.checks = run_checks(Target(exercise, client=env.client, env=env))
+        result.checks = run_checks(Target(exercise, client=env.client, env=env, base_images=env.base_images))
     except GRADING_ERRORS as failed:
         result.status = "error"
         result.reason = str(failed)

@@ -18,7 +18,7 @@ import pytest
 
 from grader.commands import autograde
 from grader.commands.batch import INTERRUPTED
-from grader.course.notebook_sandbox import NOT_RUN, mark_not_run
+from grader.course.notebook_sandbox import EXECUTED, NOT_RUN, SOURCE, mark_not_run
 from tests.course.notebooks import nbgrader
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
@@ -123,6 +123,76 @@ def test_a_class_is_autograded_in_sandboxes_with_feedback_and_grades(
     assert not {name for name in names if name.startswith("runflow-")}, (
         "a student's container ran on the host"
     )
+
+
+PATCH_CHECK = """\
+import grader.course.notebook
+
+class FullMarks:
+    def __repr__(self):
+        return "100"
+
+grader.course.notebook.check = grader.course.notebook.task = lambda *args, **kwargs: FullMarks()
+"""
+FORGE_EXECUTED = f"""\
+import json, os
+
+forged = json.load(open("{SOURCE}"))
+for cell in forged["cells"]:
+    if cell["cell_type"] == "code":
+        graded = cell["metadata"].get("nbgrader", {{}}).get("grade")
+        full = {{"output_type": "execute_result", "execution_count": 1, "metadata": {{}}}}
+        full["data"] = {{"text/plain": "100"}}
+        cell["execution_count"], cell["outputs"] = 1, [full] if graded else []
+json.dump(forged, open("{EXECUTED}", "w"))
+os.mkdir("{EXECUTED.replace(".ipynb", ".partial")}")  # the runner's next save fails: this file stays
+"""
+
+
+def _hostile_class(solved: Answers) -> dict[str, tuple[Answers, float]]:
+    """Students who claim points without the work (0), and one who does all the work in the first
+    answer, which then runs out of time: the check cells after the next one never ran (3 points)."""
+    greeter, commit, tag = (solved[k] for k in ("runflow-greeter-answer", "commit-answer", "tag-answer"))
+    return {
+        "patcher": ({"runflow-greeter-answer": PATCH_CHECK}, 0),
+        "forger": ({"runflow-greeter-answer": FORGE_EXECUTED}, 0),
+        "early": (
+            {
+                "runflow-greeter-answer": "\n".join(
+                    [greeter, *(a.removeprefix("%%bash\n") for a in (commit, tag)), "sleep 1000000"]
+                ),
+            },
+            3,
+        ),
+    }
+
+
+def _check_outputs(course: Path, student: str) -> list[str]:
+    """The points each check cell of the student's autograded notebook shows (what feedback shows)."""
+    graded = nbformat.read(course / "autograded" / student / ASSIGNMENT / NOTEBOOK, as_version=4)
+    return [
+        "".join(o.get("data", {}).get("text/plain", o.get("ename", "")) for o in cell.outputs)
+        for cell in graded.cells
+        if nbgrader(cell).get("grade") and not nbgrader(cell).get("solution")
+    ]
+
+
+@pytest.mark.usefixtures("leaves_nothing")
+def test_check_cells_are_scored_by_the_host_whatever_the_kernel_claims(course_dir: Path) -> None:
+    from grader.commands.notebooks import release
+
+    release(ASSIGNMENT, course=course_dir)
+    students = _hostile_class(_solutions(course_dir))
+    for student, (answers, _) in students.items():
+        _submit(course_dir, student, answers)
+
+    assert autograde.main(course=course_dir, timeout_s=TIMEOUT_S, jobs=3) == 0
+
+    with (course_dir / "grades.csv").open(newline="") as handle:
+        scores = {row["student_id"]: float(row["score"]) for row in csv.DictReader(handle)}
+    assert scores == {student: expected for student, (_, expected) in students.items()}
+    assert _check_outputs(course_dir, "patcher") == ["0", "0", "0"], "the feedback shows the host's score"
+    assert _check_outputs(course_dir, "early") == ["3", NOT_RUN, NOT_RUN]
 
 
 @pytest.mark.usefixtures("leaves_nothing")

@@ -1,0 +1,198 @@
+"""Scoring an autograded notebook's check cells on the host, against its sandbox's engine.
+
+    the gradebook's source cells -> which graded cells are check cells
+    -> the notebook runs in its kernel (grader.course.notebook_sandbox), which stops before each
+       check cell until the host has scored it: the host runs the cell's own code from the
+       gradebook, with `check` and `task` looking at the sandbox's engine as it is then
+    -> that Score is the cell's output and its points; of the executed notebook the host keeps
+       only the other cells' outputs
+
+A check cell is a locked, graded code cell of the instructor's whose last statement calls `check`
+or `task` (grader.course.notebook). Its code is read from nbgrader's gradebook (the instructor's source),
+never from the submission, and runs in the grader's process with a copy of the notebook's folder
+as its working directory. All the host takes from the kernel's side is *when* a check cell is
+reached: a forged signal can only make the host run the real checks. Nothing the kernel printed,
+returned or wrote into the executed notebook reaches a check cell's score, and a check cell the
+run never reached scores 0, whatever the engine holds.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import copy
+import io
+import tarfile
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+import docker
+import docker.errors
+import nbformat
+from docker.models.containers import Container
+from nbformat import NotebookNode
+from nbgrader.api import Gradebook, MissingEntry
+
+from grader.course.notebook import Sandboxed, Score, sandboxed
+
+CHECK_CALLS = frozenset({"check", "task"})
+FOLDER_BYTES = 256 * 1024 * 1024  # the copy of a notebook's folder (its volume holds 128 MB)
+NOT_SCORED = "NotScored"
+
+
+@dataclass(frozen=True)
+class CheckCell:
+    """A graded cell the host scores: its nbgrader grade_id and the instructor's code."""
+
+    grade_id: str
+    source: str
+
+
+def check_cells(db_url: str, notebook: str, assignment: str) -> list[CheckCell]:
+    """The notebook's check cells, as the gradebook has them from the instructor's source."""
+    with Gradebook(db_url) as gradebook:
+        try:
+            found = gradebook.find_notebook(notebook, assignment)
+        except MissingEntry:
+            return []
+        graded = {cell.name for cell in found.grade_cells if cell.cell_type == "code"}
+        return [
+            CheckCell(cell.name, cell.source)
+            for cell in found.source_cells
+            if cell.name in graded and cell.locked and calls_a_check(cell.source)
+        ]
+
+
+def calls_a_check(source: str) -> bool:
+    """Whether the cell's last statement is a call of `check(...)` or `task(...)`."""
+    try:
+        body = ast.parse(source).body
+    except SyntaxError:
+        return False
+    last = body[-1] if body else None
+    if not (isinstance(last, ast.Expr) and isinstance(last.value, ast.Call)):
+        return False
+    function = last.value.func
+    name = function.attr if isinstance(function, ast.Attribute) else getattr(function, "id", "")
+    return name in CHECK_CALLS
+
+
+def merge(restored: NotebookNode, executed: NotebookNode | None) -> NotebookNode:
+    """`restored` (nbgrader's, before the run: the instructor's locked cells, their metadata) with
+    each cell's outputs and execution count from the executed notebook, where that has the same
+    cell at the same place; other cells count as not run. The kernel wrote `executed`: nothing of
+    it but outputs and counts is kept, and those are never a check cell's score."""
+    merged = copy.deepcopy(restored)
+    cells = executed.get("cells", []) if isinstance(executed, dict) else []
+    same = len(cells) == len(merged.cells)
+    for index, cell in enumerate(merged.cells):
+        if cell.cell_type != "code":
+            continue
+        ran = cells[index] if same and isinstance(cells[index], dict) else {}
+        kept = (ran.get("cell_type"), ran.get("source")) == ("code", cell.source)
+        count = ran.get("execution_count") if kept else None
+        cell.execution_count = count if isinstance(count, int) else None
+        cell.outputs = ran.get("outputs", []) if kept and isinstance(ran.get("outputs"), list) else []
+    return merged
+
+
+def with_scores(notebook: NotebookNode, outputs: dict[int, list[NotebookNode]], checks: set[int]) -> None:
+    """Give the check cells of `notebook` (their indices: `checks`) the host's `outputs`, by index;
+    those not scored, none and no execution count (not run)."""
+    for index in checks:
+        cell = notebook.cells[index]
+        cell.outputs = outputs.get(index, [])
+        cell.execution_count = (cell.execution_count or index + 1) if index in outputs else None
+
+
+def check_indices(notebook: NotebookNode, cells: list[CheckCell]) -> dict[int, CheckCell]:
+    """Where the check `cells` are in `notebook` (nbgrader's, restored), by index."""
+    by_id = {cell.grade_id: cell for cell in cells}
+    return {
+        index: by_id[grade_id(cell)]
+        for index, cell in enumerate(notebook.cells)
+        if cell.cell_type == "code" and grade_id(cell) in by_id
+    }
+
+
+def grade_id(cell: NotebookNode) -> str:
+    """The cell's nbgrader grade_id, or ""."""
+    return str(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", ""))
+
+
+def run(source: str, where: Sandboxed) -> list[NotebookNode]:
+    """Run a check cell's code on the host against `where`; its outputs: the Score it ends with.
+    Names the cell reads from the student's kernel (an answer such as `init_pid`) are not there:
+    what reads them fails."""
+    tree = ast.parse(source)
+    last = tree.body.pop()
+    assert isinstance(last, ast.Expr), "a check cell ends with check(...) or task(...)"
+    namespace: dict[str, object] = {"__name__": "__check_cell__"}
+    try:
+        with sandboxed(where), contextlib.chdir(where.folder), contextlib.redirect_stdout(io.StringIO()):
+            exec(
+                compile(tree, "<check cell>", "exec"), namespace
+            )  # the instructor's code, from the gradebook
+            value = eval(compile(ast.Expression(last.value), "<check cell>", "eval"), namespace)
+    except Exception as failed:  # the course's own code failed: no points, and say why
+        return [not_scored(f"The grader could not score this cell: {type(failed).__name__}: {failed}")]
+    if not isinstance(value, Score):
+        return [not_scored(f"The grader could not score this cell: it gave {type(value).__name__}")]
+    return [
+        nbformat.v4.new_output(
+            "execute_result",
+            data={"text/plain": repr(value), "text/markdown": value._repr_markdown_()},
+            execution_count=None,
+        )
+    ]
+
+
+def not_scored(reason: str) -> NotebookNode:
+    """An error output saying `reason` (nbgrader gives the cell no points)."""
+    return nbformat.v4.new_output("error", ename=NOT_SCORED, evalue=reason, traceback=[reason])
+
+
+@contextlib.contextmanager
+def folder_copy(container: Container, path: str) -> Iterator[Path]:
+    """A temporary copy on the host of the folder `path` of a (sandbox) container: regular files,
+    folders and links that stay inside only (tarfile's data filter), at most FOLDER_BYTES."""
+    with tempfile.TemporaryDirectory(prefix="grader-notebook-") as scratch:
+        root = Path(scratch) / "folder"
+        root.mkdir()
+        archive = Path(scratch) / "folder.tar"
+        _download(container, path, archive)
+        with contextlib.suppress(tarfile.TarError, EOFError, OSError), tarfile.open(archive) as tar:
+            for member in tar:
+                _extract(tar, member, PurePosixPath(path).name, root)
+        archive.unlink()
+        yield root
+
+
+def _download(container: Container, path: str, to: Path) -> None:
+    """Write the engine's tar of `path` to the file `to`, up to FOLDER_BYTES (else what came)."""
+    with contextlib.suppress(docker.errors.NotFound), to.open("wb") as out:
+        stream, _ = container.get_archive(path)
+        for chunk in stream:
+            if out.tell() + len(chunk) > FOLDER_BYTES:
+                break
+            out.write(chunk)
+
+
+def _extract(tar: tarfile.TarFile, member: tarfile.TarInfo, top: str, root: Path) -> None:
+    """Extract `member` (named top/...) under `root`, unless the data filter refuses it."""
+    inner = _inside(member.name, top)
+    if inner is None or (member.islnk() and _inside(member.linkname, top) is None):
+        return
+    member.name = inner
+    if member.islnk():
+        member.linkname = str(_inside(member.linkname, top))
+    with contextlib.suppress(tarfile.TarError, OSError):
+        tar.extract(member, root, filter="data")
+
+
+def _inside(name: str, top: str) -> str | None:
+    """`name` (top/a/b) relative to `top` (a/b), or None for `top` itself or a name outside it."""
+    parts = PurePosixPath(name).parts
+    return str(PurePosixPath(*parts[1:])) if len(parts) > 1 and parts[0] == top else None
