@@ -1,13 +1,16 @@
 """The exit codes of `grader`: the one table of them, and what each means for each command.
 
-The commands return these; the `grader` group turns a command's return value into the
-process's exit code, and shows each command's row of this table in its `--help`.
+The commands return these; the `grader` group turns a command's return value, or the branch of
+the error tree (grader.errors) that stopped it, into the process's exit code, and shows each
+command's row of this table in its `--help`.
 """
 
 from __future__ import annotations
 
 import textwrap
 from enum import IntEnum
+
+from grader import errors
 
 
 class Exit(IntEnum):
@@ -16,6 +19,7 @@ class Exit(IntEnum):
     OK = 0  # done: graded (whatever the score), reproduced, ready
     FAILED = 1  # it could not be done: no engine, grading could not happen, a step failed
     USAGE = 2  # bad input: an unknown exercise or topic, a bad option or file (click's own code too)
+    INTERNAL = 70  # the grader failed: a bug, its traceback in a log file (sysexits' EX_SOFTWARE)
     INTERRUPTED = 130  # stopped by Ctrl-C or SIGTERM (128 + SIGINT), what was done is kept
 
 
@@ -23,6 +27,15 @@ WRAP = 60  # a meaning's width: with the code and click's indent, a line fits 80
 _STOPPED = "stopped by Ctrl-C or SIGTERM"
 _BAD_INPUT = "a bad option or argument"
 _NO_ENGINE = "the Docker engine is not available"
+_INTERNAL = "the grader failed (a bug): the path of its log is printed"
+
+BY_BRANCH: dict[type[errors.GraderError], Exit] = {  # an error of the tree that stops a command
+    errors.InputError: Exit.USAGE,
+    errors.SetupError: Exit.FAILED,
+    errors.SubmissionError: Exit.FAILED,
+    errors.Interrupted: Exit.INTERRUPTED,
+    errors.GraderError: Exit.FAILED,  # one of no branch
+}
 
 DEFAULT = {
     Exit.OK: "done",
@@ -94,7 +107,12 @@ BY_COMMAND: dict[str, dict[Exit, str]] = {
 
 def meanings(command: str) -> dict[Exit, str]:
     """What each exit code of `command` (e.g. "images prepare") means."""
-    return BY_COMMAND.get(command, DEFAULT)
+    return dict(sorted({**BY_COMMAND.get(command, DEFAULT), Exit.INTERNAL: _INTERNAL}.items()))
+
+
+def of_error(error: errors.GraderError) -> Exit:
+    """The exit code of a command that `error` stopped: its branch's."""
+    return BY_BRANCH[errors.branch(error)]
 
 
 def epilog(command: str) -> str:

@@ -211,7 +211,7 @@ def test_piped_help_fits_80_columns_and_lists_the_exit_codes(path: tuple[str, ..
 
 
 def test_the_exit_codes_are_one_table() -> None:
-    assert [int(code) for code in Exit] == [0, 1, 2, 130]
+    assert [int(code) for code in Exit] == [0, 1, 2, 70, 130]
     assert replay.REPRODUCED == Exit.OK and replay.DIFFERS == Exit.FAILED and replay.CANNOT == Exit.USAGE
     assert batch.INTERRUPTED == Exit.INTERRUPTED
     for path in COMMANDS:

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from grader.errors import InputError
+
 if TYPE_CHECKING:
     from grader.batch.overrides import Override
 
@@ -35,7 +37,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 
-class AssignmentError(ValueError):
+class AssignmentError(InputError, ValueError):
     """The assignment file cannot be used; the message says why and what would do."""
 
 

@@ -19,7 +19,8 @@ from typing import Any
 import docker
 import docker.errors
 
-from grader.batch import layout
+from grader.batch import defaults, layout
+from grader.errors import Interrupted
 from grader.grading.grade import grade
 from grader.host import engine, labels
 from grader.model import exercise
@@ -29,7 +30,7 @@ from grader.sandbox import sandbox
 SANDBOX_MEMORY_GB = 3
 STOP_TIMEOUT_S = 10
 SETTLE_S = 1.0  # for the engine to finish what stopped workers asked for
-ENGINE_WAIT_S = 300  # how long a batch waits for an engine that stopped answering
+ENGINE_WAIT_S = defaults.ENGINE_WAIT_S  # how long a batch waits for an engine that stopped answering
 ENGINE_POLL_S = 1.0
 ENGINE_RETRIES = 3  # outages one submission may meet before the batch gives up
 PING_TIMEOUT_S = 5
@@ -71,7 +72,7 @@ def default_workers() -> int:
     return max(1, min(cores, int(memory_gb // SANDBOX_MEMORY_GB)))
 
 
-class EngineLost(Exception):
+class EngineLost(Interrupted):
     """A worker could not reach the engine: the job is graded again once the engine answers."""
 
 

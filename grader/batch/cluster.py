@@ -39,6 +39,7 @@ from typing import Any
 from grader import __version__
 from grader.batch import batch, provenance
 from grader.batch.batch import ENGINE_GONE, ENGINE_RETRIES, EngineLost, EngineWatch, Finish, Grade, Job
+from grader.errors import SetupError, SubmissionError
 from grader.host import engine, leftovers
 from grader.model import exercise
 from grader.model.result import Result
@@ -58,12 +59,14 @@ KILLED = (
 class ClusterUnavailable(engine.EngineUnavailable):
     """The scheduler cannot be reached, stopped answering, or has no worker with this grader."""
 
+    summary = "The grading cluster is not available."
 
-class GradingDied(RuntimeError):
+
+class GradingDied(SubmissionError, RuntimeError):
     """The worker's grading process died while grading: the submission's doing, as in the local pool."""
 
 
-class WrongGrader(RuntimeError):
+class WrongGrader(SetupError, RuntimeError):
     """A task reached a worker with another grader version or exercise set."""
 
 

@@ -19,12 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.batch.assignment import moment
+from grader.errors import InputError
 from grader.sandbox import walk
 
 SUBMITTED = "submitted"
 
 
-class LayoutError(ValueError):
+class LayoutError(InputError, ValueError):
     """The folder holds no class the grader can read; the message says why."""
 
 

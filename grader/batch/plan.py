@@ -8,12 +8,13 @@ from pathlib import Path
 
 from grader.batch import assignment, layout, overrides, store
 from grader.batch.assignment import Assignment
+from grader.errors import InputError
 from grader.model import exercise
 from grader.model.exercise import Exercise
 from grader.sandbox import walk
 
 
-class PlanError(ValueError):
+class PlanError(InputError, ValueError):
     """The options do not make a batch; the message says why."""
 
 

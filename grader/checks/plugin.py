@@ -26,6 +26,7 @@ import testinfra.host
 from grader.checks.backend import DEFAULT_HELPER_IMAGE, ShellError, host_for
 from grader.checks.environment import Environment
 from grader.checks.images_info import ImageInfo, inspect
+from grader.errors import Interrupted, SubmissionError
 from grader.model.exercise import Exercise
 from grader.model.result import CheckResult
 from grader.rubric import MARK, item_of
@@ -35,11 +36,11 @@ from grader.sandbox.paths import PROBE_DIR
 from grader.text import shorten
 
 
-class CheckTimeout(Exception):
+class CheckTimeout(Interrupted):
     """A check (or what it set up) ran past its exercise's check_limit_s."""
 
 
-class Unavailable(Exception):
+class Unavailable(SubmissionError):
     """What a check needs is not there (no image, a stopped container); the text says why."""
 
 

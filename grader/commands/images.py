@@ -2,49 +2,30 @@
 
 from __future__ import annotations
 
-import os
-
-import docker.errors
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from grader.exit_codes import Exit
-from grader.host import baseimages, engine
-from grader.host.baseimages import Outcome
-
-OFFLINE_ENV = "GRADER_OFFLINE"  # set to 1 to never try a registry: build what is missing
+from grader.host import machine
+from grader.host.baseimages import Outcome, PrepareFailed
 
 
 def prepare(*, names: list[str], pull: bool = True) -> int:
-    """Make the base images `names` (default: all) available; 0 when they all are."""
+    """Make the base images `names` (default: all) available; 0 when they all are. What fails
+    is raised, after the table of what was done before."""
     console = Console()
     try:
-        client = engine.connect()
         with console.status("Preparing base images...") as status:
-            outcomes = baseimages.prepare(
-                client,
-                names or None,
-                on_step=lambda name, step: status.update(f"{name}: {step}..."),
-                pull=pull and not offline(),
+            outcomes = machine.prepare_images(
+                names, pull=pull, on_step=lambda name, step: status.update(f"{name}: {step}...")
             )
-    except baseimages.PrepareFailed as error:
+    except PrepareFailed as error:
         if error.outcomes:
             console.print(_outcome_table(error.outcomes))
-        return _fail(console, str(error))
-    except (
-        engine.EngineUnavailable,
-        baseimages.UnknownImage,
-        docker.errors.DockerException,
-    ) as error:
-        return _fail(console, str(error))
+        raise
     console.print(_outcome_table(outcomes))
     return Exit.OK
-
-
-def offline() -> bool:
-    """Whether the user asked never to contact a registry."""
-    return os.environ.get(OFFLINE_ENV, "").strip().lower() in {"1", "true", "yes"}
 
 
 def _outcome_table(outcomes: list[Outcome]) -> Table:
@@ -58,20 +39,10 @@ def _outcome_table(outcomes: list[Outcome]) -> Table:
     return table
 
 
-def _fail(console: Console, message: str) -> int:
-    """Say what failed, on stderr; the exit code."""
-    Console(stderr=True).print(Text(message, style="red"))
-    return Exit.FAILED
-
-
 def show() -> int:
     """Print each base image: present or not, id, size and how it was made."""
     console = Console()
-    try:
-        client = engine.connect(start=False, install=False)
-        images = baseimages.states(client)
-    except (engine.EngineUnavailable, docker.errors.DockerException) as error:
-        return _fail(console, str(error))
+    images = machine.image_states()
     table = Table(title="Base images")
     table.add_column("Image", overflow="fold", min_width=20)
     for column in ("Present", "Id", "MB"):

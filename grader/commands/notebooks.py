@@ -14,6 +14,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.text import Text
 
+from grader.errors import SetupError
 from grader.exit_codes import Exit
 from grader.host import system
 from grader.model.exercise import ROOT
@@ -39,7 +40,7 @@ def release(topic: str, *, course: Path = COURSE, force: bool = False) -> str:
         check=False,
     )
     if done.returncode != 0:
-        raise RuntimeError(f"nbgrader could not generate {topic}:\n{done.stderr[-2000:]}")
+        raise SetupError(f"nbgrader could not generate {topic}:\n{done.stderr[-2000:]}")
     return "generated"
 
 
@@ -52,7 +53,7 @@ def main(*, force: bool = False, course: Path = COURSE) -> int:
     try:
         for topic in topics(course):
             console.print(f"{topic}: {release(topic, course=course, force=force)}")
-    except RuntimeError as failed:
+    except SetupError as failed:
         Console(stderr=True).print(Text(str(failed), style="red"))
         return Exit.FAILED
     console.print(f"The students' notebooks are in {course / 'release'}.")

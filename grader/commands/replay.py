@@ -8,71 +8,26 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from grader.batch import provenance, store
+from grader.batch import replay
 from grader.exit_codes import Exit
-from grader.grading.grade import grade
-from grader.host import engine
-from grader.model import exercise as exercises
 from grader.model.result import CheckResult, Result
 from grader.outputs.console import make as make_console
 from grader.safe_text import for_terminal, terminal_line
 
-REPRODUCED, DIFFERS, CANNOT = Exit.OK, Exit.FAILED, Exit.USAGE
-
-
-class CannotReplay(Exception):
-    """The stored result cannot be graded again as it was; the message says why."""
+REPRODUCED, DIFFERS, CANNOT = Exit.OK, Exit.FAILED, Exit.USAGE  # CannotReplay is bad input: USAGE
 
 
 def main(*, result_json: Path) -> int:
-    """Grade again and compare; 0 when every check scores as recorded, 1 when not, 2 when it cannot
-    (said on stderr)."""
+    """Grade again and compare; 0 when every check scores as recorded, 1 when not. What cannot be
+    replayed raises CannotReplay (or UnknownExercise), which the `grader` group says."""
     console = make_console()
-    try:
-        stored = _stored(result_json)
-        exercise = exercises.load(stored.exercise_id)
-        folder = _submission(stored, exercise.limits.context_bytes)
-    except (CannotReplay, exercises.UnknownExercise) as refused:
-        make_console(stderr=True).print(Text(for_terminal(str(refused)), style="red"))
-        return CANNOT
-    client = engine.connect()
-    for difference in provenance.differences(stored.record, provenance.now(client, exercise)):
+    stored, exercise, folder = replay.check(result_json)
+    for difference in replay.differences(stored, exercise):
         console.print(Text.assemble(("Warning:", "yellow"), " ", for_terminal(difference)))
     grading = f"Grading {terminal_line(str(folder))} against {exercise.id} again in a fresh sandbox..."
     with console.status(Text(grading)):
-        result = grade(exercise, folder, host=client)
+        result = replay.again(exercise, folder)
     return _compare(stored.result, result, console)
-
-
-def _stored(path: Path) -> store.Stored:
-    """The result stored in `path`."""
-    stored = store.load(path)
-    if stored is None:
-        raise CannotReplay(f"{path} is not a result stored by `grader batch`.")
-    return stored
-
-
-def _submission(stored: store.Stored, limit_bytes: int) -> Path:
-    """The stored result's submission folder, whose files must be as they were (read as far as
-    grading read them)."""
-    recorded = stored.record.get("submission")
-    regrade = f"grader batch --regrade {stored.student}"
-    if not isinstance(recorded, dict):
-        raise CannotReplay(
-            f"{stored.student}'s {stored.exercise_id} was stored by an older grader that did not record "
-            "the submission's files: "
-            f"grade it again with `{regrade}` to replay it later."
-        )
-    folder = Path(recorded["path"])
-    if not folder.is_dir():
-        raise CannotReplay(f"The submission changed: its folder {folder} is gone, so it cannot be replayed.")
-    if store.files_digest(folder, limit_bytes) != recorded["digest"]:
-        raise CannotReplay(
-            f"The submission changed: the files in {folder} are not those graded on "
-            f"{stored.record.get('graded_at', '?')}, so replaying would grade other files. "
-            f"`{regrade}` grades what is there now."
-        )
-    return folder
 
 
 def _compare(old: Result, new: Result, console: Console) -> int:

@@ -2,34 +2,27 @@
 
 Both servers are Dask's own (`dask worker`, `dask scheduler`), started with what grading needs: a
 worker checks first that this machine can grade (its engine answers, its base images are there),
-then runs one single-threaded process per grading slot, with this module preloaded (`dask_setup`)
+then runs one single-threaded process per grading slot, with grader.batch.workers preloaded (`dask_setup`)
 to offer the slots under its grader's version and exercise set.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from rich.console import Console
 
 from grader import __version__
-from grader.batch import batch, certs, cluster, provenance
-from grader.host import engine
-from grader.model import exercise
-
-SCHEDULER_PORT = 8786
-logger = logging.getLogger(__name__)
+from grader.batch import batch, certs, cluster, workers
 
 
 def worker(address: str, *, nthreads: int | None, cert_dir: Path | None, extra: Sequence[str] = ()) -> int:
     """Check this machine, then become a Dask worker of `address` with `nthreads` grading slots."""
     console = Console(stderr=True)
-    problems = readiness()
+    problems = workers.readiness()
     if problems:
         for problem in problems:
             console.print(f"This machine cannot grade: {problem}", style="red", markup=False, highlight=False)
@@ -41,7 +34,7 @@ def worker(address: str, *, nthreads: int | None, cert_dir: Path | None, extra: 
         highlight=False,
     )
     arguments = [address, "--nworkers", str(slots), "--nthreads", "1", "--memory-limit", "0"]
-    arguments += ["--no-dashboard", "--preload", "grader.commands.worker", *_tls(cert_dir, "worker"), *extra]
+    arguments += ["--no-dashboard", "--preload", workers.__name__, *_tls(cert_dir, "worker"), *extra]
     os.environ["DASK_DISTRIBUTED__WORKER__DAEMON"] = "False"  # each worker has a grading process
     _become("distributed.cli.dask_worker", arguments)
     return 0  # not reached
@@ -63,31 +56,6 @@ def make_certs(folder: Path) -> int:
         "(`--certs DIR`); keep ca-key.pem to yourself."
     )
     return 0
-
-
-def readiness() -> list[str]:
-    """What keeps this machine from grading: an engine that does not answer, missing base images."""
-    try:
-        host = engine.connect(start=False, install=False)
-    except batch.ENGINE_GONE as gone:
-        return [f"The Docker engine does not answer: {gone}"]
-    images = provenance.base_images(host, exercise.all_exercises())
-    missing = [name for name, found in images.items() if not found]
-    if not provenance.tools(host)["sandbox_engine"]:
-        missing.append("the sandbox engine")
-    return [f"Missing base images: {', '.join(missing)}. Run `grader images prepare`."] if missing else []
-
-
-def dask_setup(worker: Any) -> None:
-    """`dask worker --preload grader.commands.worker`: before the worker joins, check that this
-    machine can grade and offer a grading slot per thread; one that cannot offers none, saying why."""
-    problems = readiness()
-    if problems:
-        logger.error("This worker takes no grading: %s", " ".join(problems))
-        return
-    slots = float(worker.state.nthreads)
-    worker.state.total_resources[cluster.resource()] = slots
-    worker.state.available_resources[cluster.resource()] = slots
 
 
 def _tls(cert_dir: Path | None, role: str) -> list[str]:

@@ -26,14 +26,16 @@ from nbgrader.converters import Autograde
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Float, List, Unicode
 
+from grader.batch import defaults
 from grader.course import notebook_sandbox, notebook_score
 from grader.course.children import Children, python_module
+from grader.errors import SetupError
 from grader.host import engine
 
-TIMEOUT_S = 600.0  # one notebook, all its cells
+TIMEOUT_S = defaults.NOTEBOOK_TIMEOUT_S  # one notebook, all its cells
 
 
-class NbgraderFailed(RuntimeError):
+class NbgraderFailed(SetupError, RuntimeError):
     """An nbgrader step failed; the message ends with its log."""
 
 

@@ -18,6 +18,7 @@ import docker
 
 from grader.checks.environment import Environment
 from grader.checks.plugin import Target, run_checks
+from grader.errors import InputError
 from grader.grading.grade import GRADING_ERRORS
 from grader.host import engine
 from grader.model.exercise import Exercise, load
@@ -26,7 +27,7 @@ from grader.model.result import Result
 LOOPBACK = "127.0.0.1"  # published ports of the student's engine answer here
 
 
-class NotLive(ValueError):
+class NotLive(InputError, ValueError):
     """The exercise cannot be checked on a live engine."""
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import docker
 import docker.errors
 
+from grader.errors import SetupError
 from grader.host import system
 from grader.text import last_lines
 
@@ -26,8 +27,10 @@ INSTALL_HINT = (
 _started: list[subprocess.Popen[bytes]] = []  # keeps our dockerd's handle alive
 
 
-class EngineUnavailable(RuntimeError):
+class EngineUnavailable(SetupError, RuntimeError):
     """The Docker engine cannot be reached; the message says what to do."""
+
+    summary = "The Docker engine is not available."
 
 
 def connect(*, start: bool = True, install: bool = True, timeout_s: float = 60) -> docker.DockerClient:

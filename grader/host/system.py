@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.errors import SetupError
 from grader.text import last_lines
 
 OS_RELEASE_FILES = (Path("/etc/os-release"), Path("/usr/lib/os-release"))
@@ -18,11 +19,11 @@ MIRROR_ENV = "GRADER_DEBIAN_MIRROR"
 SUITE = "bookworm"
 
 
-class MissingPackages(RuntimeError):
+class MissingPackages(SetupError, RuntimeError):
     """Debian packages the grader needs are not installed and cannot be installed now."""
 
 
-class NoDebianMirror(RuntimeError):
+class NoDebianMirror(SetupError, RuntimeError):
     """No Debian mirror for the suite the base images use is configured on this host."""
 
 

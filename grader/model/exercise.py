@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from grader.errors import InputError
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
@@ -24,7 +26,7 @@ SUBMITTED_FILE = {"image": "Dockerfile", "setup": "setup.sh"}  # what a submissi
 KINDS = tuple(SUBMITTED_FILE)
 
 
-class UnknownExercise(LookupError):
+class UnknownExercise(InputError, LookupError):
     """No exercise folder has that id."""
 
 

@@ -32,6 +32,7 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
+from grader.errors import InputError
 from grader.quiz.live import PROBES
 from grader.text import did_you_mean
 
@@ -59,7 +60,7 @@ Kind = Literal["single", "several", "short"]
 Form = Literal["text", "port", "command"]
 
 
-class QuizError(ValueError):
+class QuizError(InputError, ValueError):
     """A topic file that does not load or validate; the message names the file and the question."""
 
 

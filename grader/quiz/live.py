@@ -15,11 +15,13 @@ import docker.errors
 from docker.models.containers import Container
 from docker.models.images import Image
 
+from grader.errors import SubmissionError
+
 Probe = Callable[..., str]
 PROBES: dict[str, Probe] = {}
 
 
-class MissingState(LookupError):
+class MissingState(SubmissionError, LookupError):
     """The engine lacks what a live question needs; the message names it."""
 
 

@@ -20,6 +20,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
+from grader.errors import Interrupted
 from grader.quiz.answers import ClientSource, Outcome, Response, check, right_answer
 from grader.quiz.bank import LETTERS, Question, Topic, shuffled
 from grader.quiz.progress import Attempt, Score
@@ -34,7 +35,7 @@ _SEPARATORS = re.compile(r"[\s,;]+")
 _QUIT = "q"
 
 
-class Quit(Exception):
+class Quit(Interrupted):
     """The student stopped the quiz (`q`, Ctrl-C, end of input): nothing is recorded."""
 
 

@@ -12,6 +12,7 @@ import docker.errors
 import requests
 from docker.models.containers import Container
 
+from grader.errors import SubmissionError
 from grader.model.exercise import Exercise
 from grader.sandbox.paths import PROBE_DIR, PROBE_SOURCE
 from grader.text import decode, last_lines
@@ -21,7 +22,7 @@ OUTPUT_CUT_MARK = "[... earlier output cut ...]\n"
 LOG_CONFIG = {"type": "json-file", "config": {"max-size": "1m", "max-file": "2"}}
 
 
-class ContainerStopped(RuntimeError):
+class ContainerStopped(SubmissionError, RuntimeError):
     """A container that should keep running stopped."""
 
 

@@ -15,10 +15,11 @@ import tarfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.errors import SubmissionError
 from grader.sandbox import walk
 
 
-class ContextRefused(ValueError):
+class ContextRefused(SubmissionError, ValueError):
     """The submission cannot be sent to the engine as it is."""
 
 

@@ -28,6 +28,7 @@ import docker.errors
 from docker.models.containers import Container
 from docker.models.volumes import Volume
 
+from grader.errors import SetupError
 from grader.host import labels, leftovers
 from grader.sandbox.paths import GUARD_DIR, SOCKET_DIR, SUBMISSION_DIR
 from grader.text import decode, last_lines
@@ -53,7 +54,7 @@ INSIDE_VARIABLE = "GRADER_INSIDE_SANDBOX"
 """Set (to 1) where the Docker engine at hand is already a sandbox's: in `grader autograde`'s kernels."""
 
 
-class SandboxError(RuntimeError):
+class SandboxError(SetupError, RuntimeError):
     """The sandbox engine could not be started or used."""
 
 

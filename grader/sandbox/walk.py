@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO, Literal
 
+from grader.errors import SubmissionError
 from grader.model.exercise import Limits
 
 MAX_DEPTH = 32  # folders within folders
@@ -42,7 +43,7 @@ NOT_FOLLOWED = "a symbolic link leading outside your folder"
 UNREADABLE = "a folder that could not be read"
 
 
-class Refused(ValueError):
+class Refused(SubmissionError, ValueError):
     """The submission cannot be graded as it is; the message tells the student why and what to do."""
 
 

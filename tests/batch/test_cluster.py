@@ -517,7 +517,7 @@ def test_a_job_carries_its_files_to_the_worker_and_nothing_outside_them(tmp_path
 def test_a_worker_offers_its_slots_only_when_its_machine_can_grade(monkeypatch: pytest.MonkeyPatch) -> None:
     from types import SimpleNamespace
 
-    from grader.commands import worker as command
+    from grader.batch import workers as command
 
     def fresh() -> SimpleNamespace:
         return SimpleNamespace(state=SimpleNamespace(nthreads=3, total_resources={}, available_resources={}))

@@ -9,6 +9,7 @@ import pytest
 from rich.console import Console
 
 from grader.commands import autograde
+from grader.course import autograde as autograding
 from grader.course.nbgrade import NbgraderFailed
 from grader.exit_codes import Exit
 from tests.results import SGR, dangerous_on_terminal, terminal_output
@@ -31,7 +32,7 @@ def test_a_failed_step_shows_nbgrader_s_output_as_text() -> None:
     def step() -> None:
         raise NbgraderFailed("nbgrader failed:\n\x1b]52;c;eA==\x07 [red]x[/] \x9b2J")
 
-    assert autograde._attempt("week1: evil\x1b[2J", step, console) == 1
+    assert autograding._attempt("week1: evil\x1b[2J", step, autograde.Steps(console)) == 1
     output = console.file.getvalue()  # type: ignore[attr-defined]
     assert not dangerous_on_terminal(output)
     text = SGR.sub("", output)
@@ -43,19 +44,19 @@ def test_a_student_to_regrade_without_a_submission_exits_2_before_any_engine(
 ) -> None:
     (tmp_path / "source" / "week1").mkdir(parents=True)
     (tmp_path / "submitted" / "ana" / "week1").mkdir(parents=True)
-    monkeypatch.setattr(autograde, "_prepare_images", _no_engine)
+    monkeypatch.setattr(autograding, "prepare_images", _no_engine)
     assert autograde.main(course=tmp_path, regrade=["anna"]) == Exit.USAGE
     printed = capsys.readouterr()
     assert printed.out == ""
     assert "No submission to regrade from anna in" in printed.err and "Did you mean 'ana'?" in printed.err
 
 
-def _no_engine(console: Console) -> None:
+def _no_engine() -> None:
     raise AssertionError("no engine is needed to refuse")
 
 
 def test_who_is_autograded_again() -> None:
-    assert "ana" in autograde.Again(students=frozenset({"ana"}))
-    assert "ben" not in autograde.Again(students=frozenset({"ana"}))
-    assert "ben" in autograde.Again(everyone=True)
-    assert "ben" not in autograde.Again()
+    assert "ana" in autograding.Again(students=frozenset({"ana"}))
+    assert "ben" not in autograding.Again(students=frozenset({"ana"}))
+    assert "ben" in autograding.Again(everyone=True)
+    assert "ben" not in autograding.Again()

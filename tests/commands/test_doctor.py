@@ -9,6 +9,7 @@ import pytest
 
 from grader.commands import doctor
 from grader.host import baseimages, engine
+from grader.host import doctor as probes
 
 
 def report(capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, Any]]:
@@ -61,14 +62,14 @@ def test_a_missing_image_fails_with_the_prepare_advice(
 def test_warnings_do_not_fail_the_report(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    checks = [doctor.Check("storage driver", False, "vfs", "use overlay2", required=False)]
+    checks = [probes.Check("storage driver", False, "vfs", "use overlay2", required=False)]
     monkeypatch.setattr(doctor, "run_checks", lambda: (checks, None))
     assert doctor.main(as_json=False) == 0
     assert "warning" in capsys.readouterr().out
 
 
 def test_hadolint_is_looked_for_beside_our_python_first() -> None:
-    path = doctor.hadolint_path()
+    path = probes.hadolint_path()
     assert path is not None and path.name == "hadolint"
 
 
@@ -77,6 +78,6 @@ def test_hadolint_is_looked_for_beside_our_python_first() -> None:
     [("6.1.0-18-amd64", True), ("5.10.0-28-amd64", True), ("5.4.0-150-generic", False), ("", False)],
 )
 def test_binds_of_submission_folders_need_a_kernel_with_nosymfollow(kernel: str, allowed: bool) -> None:
-    check = doctor.submission_binds(kernel)
+    check = probes.submission_binds(kernel)
     assert (check.ok, check.required) == (allowed, False)
     assert check.detail.startswith("allowed" if allowed else "refused")

@@ -2,10 +2,28 @@
 
 from __future__ import annotations
 
-import pytest
+import signal
+from collections.abc import Iterator
 
+import pytest
+from click.testing import CliRunner, Result
+
+from grader.cli import main
 from grader.commands import images
-from grader.host import baseimages, engine
+from grader.host import baseimages, engine, machine
+
+
+@pytest.fixture(autouse=True)
+def _keep_sigterm() -> Iterator[None]:
+    """`grader` turns SIGTERM into Ctrl-C for its own process; give the test process its handler back."""
+    before = signal.getsignal(signal.SIGTERM)
+    yield
+    signal.signal(signal.SIGTERM, before)
+
+
+def grader(*args: str) -> Result:
+    """`grader ARGS` through the real command group: its messages and exit codes."""
+    return CliRunner().invoke(main, list(args), env={"COLUMNS": "200", "NO_COLOR": "1"})
 
 
 def unavailable(**kwargs: object) -> None:
@@ -16,7 +34,7 @@ def unavailable(**kwargs: object) -> None:
 def test_prepare_reports_every_image(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(images.OFFLINE_ENV, "1")
+    monkeypatch.setenv(machine.OFFLINE_ENV, "1")
     monkeypatch.setenv("COLUMNS", "200")
     assert images.prepare(names=[]) == 0
     output = capsys.readouterr().out
@@ -29,18 +47,19 @@ def test_prepare_reports_every_image(
 def test_an_unknown_image_is_a_message_not_a_traceback(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    assert images.prepare(names=["nope:1"]) == 1
-    output = capsys.readouterr().err
-    assert "No base image is called 'nope:1'" in output
-    assert "Traceback" not in output
+    done = grader("images", "prepare", "nope:1")
+    assert done.exit_code == 2, "an unknown image is bad input"
+    assert "No base image is called 'nope:1'" in done.stderr
+    assert "Traceback" not in done.output
 
 
 def test_prepare_without_an_engine_says_what_to_do(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(engine, "connect", unavailable)
-    assert images.prepare(names=[]) == 1
-    assert "sudo dockerd" in capsys.readouterr().err
+    done = grader("images", "prepare")
+    assert done.exit_code == 1
+    assert "sudo dockerd" in done.stderr
 
 
 def test_a_failed_build_is_a_message(
@@ -52,18 +71,18 @@ def test_a_failed_build_is_a_message(
 
     monkeypatch.setattr(engine, "connect", lambda **kwargs: object())
     monkeypatch.setattr(baseimages, "prepare", fail)
-    assert images.prepare(names=[]) == 1
-    output = capsys.readouterr()
-    assert "Could not build debian:bookworm-slim locally." in output.err, "the error on stderr"
-    assert "busybox:latest" in output.out, "what was done on stdout"
+    done = grader("images", "prepare")
+    assert done.exit_code == 1
+    assert "Could not build debian:bookworm-slim locally." in done.stderr, "the error on stderr"
+    assert "busybox:latest" in done.stdout, "what was done on stdout"
 
 
 @pytest.mark.parametrize(("value", "expected"), [("1", True), ("yes", True), ("", False)])
 def test_offline_is_read_from_the_environment(
     monkeypatch: pytest.MonkeyPatch, value: str, expected: bool
 ) -> None:
-    monkeypatch.setenv(images.OFFLINE_ENV, value)
-    assert images.offline() is expected
+    monkeypatch.setenv(machine.OFFLINE_ENV, value)
+    assert machine.offline() is expected
 
 
 @pytest.mark.docker
@@ -78,5 +97,6 @@ def test_show_without_an_engine_says_what_to_do(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(engine, "connect", unavailable)
-    assert images.show() == 1
-    assert "Start it" in capsys.readouterr().err
+    done = grader("images", "list")
+    assert done.exit_code == 1
+    assert "Start it" in done.stderr

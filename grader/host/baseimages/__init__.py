@@ -12,6 +12,7 @@ import docker
 import docker.errors
 from docker.models.images import Image
 
+from grader.errors import InputError, SetupError
 from grader.host import labels, system
 from grader.host.baseimages import busybox, debian, notebook_kernel, registry, sandbox_engine
 from grader.host.baseimages.recipe import BuildFailed, Recipe
@@ -39,11 +40,11 @@ class Outcome:
     detail: str
 
 
-class UnknownImage(LookupError):
+class UnknownImage(InputError, LookupError):
     """No recipe makes an image of that name."""
 
 
-class PrepareFailed(RuntimeError):
+class PrepareFailed(SetupError, RuntimeError):
     """A base image could not be made available; `outcomes` holds what was done before."""
 
     def __init__(self, message: str, outcomes: list[Outcome]) -> None:

@@ -13,6 +13,7 @@ from typing import Protocol
 import docker
 import docker.errors
 
+from grader.errors import SetupError
 from grader.host import labels
 from grader.text import last_lines, shorten
 
@@ -20,7 +21,7 @@ DATA = Path(__file__).resolve().parents[2] / "data"
 BUILD_TIMEOUT_S = 1800  # longest silence tolerated from one build (apt on a slow mirror)
 
 
-class BuildFailed(RuntimeError):
+class BuildFailed(SetupError, RuntimeError):
     """A local build of a base image failed; the message has the end of its log."""
 
 

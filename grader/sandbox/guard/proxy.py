@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.errors import SetupError
 from grader.sandbox.guard import policy
 from grader.sandbox.guard.wire import (
     CHUNK,
@@ -69,7 +70,7 @@ Socket = socket.socket
 _FORMS = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 
 
-class EngineFailed(Exception):
+class EngineFailed(SetupError):
     """The engine's answer is not HTTP the guard can pass on (it closed early, or framed it oddly)."""
 
 

@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote_plus
 
+from grader.errors import SubmissionError
+
 CHUNK = 64 * 1024
 MAX_HEAD = 64 * 1024
 MAX_LINE = 8 * 1024
@@ -76,7 +78,7 @@ _RAW_QUERY = re.compile(r"[A-Za-z0-9._~:@+/?!$'()*,=&%-]*")
 _HEX2 = re.compile(r"[0-9A-Fa-f]{2}")
 
 
-class BadMessage(ValueError):
+class BadMessage(SubmissionError, ValueError):
     """The bytes are not an HTTP/1.1 message the guard forwards (answered `400`, connection closed)."""
 
     start = ""

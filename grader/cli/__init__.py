@@ -1,106 +1,19 @@
-"""The `grader` command: a thin layer over grader.commands, one module per verb."""
+"""The `grader` command: a thin layer over grader.commands, one module per verb.
+
+The group (cli/group.py) lists the commands and turns what each returns or raises into the exit
+code (cli/failures.py); options shared by several commands are in cli/options.py.
+"""
 
 from __future__ import annotations
 
-import signal
-from collections.abc import Callable
 from pathlib import Path
-from types import FrameType
-from typing import Any, TypeVar
 
 import click
-from click.core import ParameterSource
 
 from grader import __version__
-from grader.exit_codes import Exit, epilog
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-SECTIONS = {  # `grader --help` lists the commands by audience; any other under "Other commands"
-    "For students": ("check", "exercises", "quiz", "notebooks"),
-    "For instructors": ("batch", "autograde", "replay", "demo", "worker", "cluster"),
-    "For this machine": ("doctor", "images", "gc"),
-}
-
-
-class Grader(click.Group):
-    """The command group: lists its commands by audience, shows each command's exit codes in its
-    --help, and makes what a command returns the exit code (the one place that does), known
-    failures one clear message on stderr, never a traceback."""
-
-    group_class = type  # `images` is a Grader too
-    path: tuple[str, ...] = ()  # a nested group's place: ("images",)
-
-    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
-        super().add_command(cmd, name)
-        path = (*self.path, name or cmd.name or "")
-        if isinstance(cmd, Grader):
-            cmd.path = path
-        cmd.epilog = "\n\n".join(filter(None, [cmd.epilog, epilog(" ".join(path))]))
-
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        """Each command with its summary in full (wrapped, never cut), by audience at the top."""
-        shown = {name: self.get_command(ctx, name) for name in self.list_commands(ctx)}
-        rows = {
-            name: cmd.get_short_help_str(limit=1000) for name, cmd in shown.items() if cmd and not cmd.hidden
-        }
-        sections = {} if self.path else SECTIONS
-        listed = {name for names in sections.values() for name in names}
-        other = tuple(name for name in rows if name not in listed)
-        titles = [*sections.items(), ("Other commands" if sections else "Commands", other)]
-        width = max(map(len, rows), default=0)  # one column for every section
-        for title, names in titles:
-            if any(name in rows for name in names):
-                with formatter.section(title):
-                    formatter.write_dl([(name.ljust(width), rows[name]) for name in names if name in rows])
-
-    def invoke(self, ctx: click.Context) -> Any:
-        if ctx.parent is not None:
-            return super().invoke(ctx)
-        import docker.errors
-
-        from grader.host.engine import EngineUnavailable
-
-        try:
-            code = super().invoke(ctx)
-        except EngineUnavailable as unavailable:
-            _error(f"The Docker engine is not available. {unavailable}")
-            code = Exit.FAILED
-        except docker.errors.DockerException as refused:
-            _error(f"The Docker engine refused: {refused}")
-            code = Exit.FAILED
-        except KeyboardInterrupt:
-            _error("\nAborted!")
-            code = Exit.INTERRUPTED
-        ctx.exit(int(code or Exit.OK))
-
-
-def _error(message: str) -> None:
-    """An error on stderr, red on a terminal; it may quote an engine's or a student's words."""
-    from grader.safe_text import for_terminal
-
-    click.secho(for_terminal(message), fg="red", err=True)
-
-
-def deprecated(*decls: str, instead: str, **attributes: Any) -> Callable[[F], F]:
-    """A hidden option, an old spelling that still works as it did and warns on stderr to use `instead`."""
-
-    def warn(ctx: click.Context, parameter: click.Parameter, value: Any) -> Any:
-        if parameter.name and ctx.get_parameter_source(parameter.name) is ParameterSource.COMMANDLINE:
-            click.echo(f"Warning: {decls[0]} is deprecated and will go; use {instead}.", err=True)
-        return value
-
-    return click.option(*decls, hidden=True, callback=warn, help=f"Deprecated: use {instead}.", **attributes)
-
-
-jobs_option = click.option(  # one meaning wherever grader grades several things at once
-    "--jobs",
-    "-j",
-    type=click.IntRange(min=1),
-    default=None,
-    metavar="N",
-    help="How many are graded at once, each in its sandbox (default: as cores and memory allow).",
-)
+from grader.batch import defaults
+from grader.cli import cluster, options
+from grader.cli.group import Grader, interrupt_on_sigterm
 
 
 @click.group(
@@ -111,21 +24,7 @@ jobs_option = click.option(  # one meaning wherever grader grades several things
 @click.version_option(__version__, prog_name="grader")
 def main() -> None:
     """Grade what students built with Docker, each submission in a sandboxed engine."""
-    _interrupt_on_sigterm()
-
-
-def _interrupt_on_sigterm() -> None:
-    """Let SIGTERM (kill, a batch system, a CI timeout) clean up like Ctrl-C: sandboxes get removed.
-
-    Left alone, Python dies on SIGTERM without running `finally` blocks or context exits.
-    An ignored SIGTERM (or one a host program handles) is left as it is.
-    """
-
-    def interrupt(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
-        signal.signal(signal.SIGTERM, interrupt)
+    interrupt_on_sigterm()
 
 
 @main.command(short_help="Grade a submission folder, or your engine with --live.")
@@ -199,14 +98,8 @@ def images_list() -> int:
     metavar="ID",
     help="Grade this exercise (repeatable); with exactly one, a flat folder of one submission per student.",
 )
-@jobs_option
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("graded"),
-    show_default=True,
-    help="Where results, gradebooks, feedback and reports go.",
-)
+@options.jobs
+@options.out(defaults.OUT)
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but a one-line summary at the end.")
 @click.option(
     "--regrade",
@@ -225,7 +118,7 @@ def images_list() -> int:
     "--engine-wait",
     "engine_wait_s",
     type=click.FloatRange(min=0),
-    default=300,
+    default=defaults.ENGINE_WAIT_S,
     show_default=True,
     help="Seconds to wait for a Docker engine that stopped answering (a restart) before stopping.",
 )
@@ -324,17 +217,12 @@ def replay(result_json: Path) -> int:
     "--timeout",
     "timeout_s",
     type=click.FloatRange(min=1),
-    default=600,
+    default=defaults.NOTEBOOK_TIMEOUT_S,
     show_default=True,
     help="Seconds one notebook may run; a notebook still running then is graded on what ran.",
 )
-@jobs_option
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Where the grades go, as OUT/grades.csv (default: COURSE).",
-)
+@options.jobs
+@options.out(None, help="Where the grades go, as OUT/grades.csv (default: COURSE).")
 @click.option(
     "--regrade",
     multiple=True,
@@ -344,9 +232,11 @@ def replay(result_json: Path) -> int:
 @click.option(
     "--regrade-all", is_flag=True, help="Autograde every submission again, even those already done."
 )
-@deprecated("--assignment", "old_assignments", instead="grader autograde COURSE ASSIGNMENT", multiple=True)
-@deprecated("--force", instead="--regrade-all", is_flag=True)
-@deprecated("--grades", instead="--out DIR", type=click.Path(dir_okay=False, path_type=Path))
+@options.deprecated(
+    "--assignment", "old_assignments", instead="grader autograde COURSE ASSIGNMENT", multiple=True
+)
+@options.deprecated("--force", instead="--regrade-all", is_flag=True)
+@options.deprecated("--grades", instead="--out DIR", type=click.Path(dir_okay=False, path_type=Path))
 def autograde(
     course: Path,
     assignments: tuple[str, ...],
@@ -385,14 +275,8 @@ def autograde(
 
 
 @main.command()
-@jobs_option
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("demo-output"),
-    show_default=True,
-    help="Where results, gradebooks, feedback and reports go.",
-)
+@options.jobs
+@options.out(defaults.DEMO_OUT)
 def demo(jobs: int | None, out: Path) -> int:
     """Grade the bundled sample class and print its gradebook."""
     from grader.commands import demo as command
@@ -412,71 +296,6 @@ def gc(everything: bool) -> int:
     from grader.commands import gc as command
 
     return command.main(everything=everything)
-
-
-CERTS_OPTION = click.option(
-    "--certs",
-    "cert_dir",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default=None,
-    help="Use TLS with the keys of this folder (`grader cluster certs`).",
-)
-
-
-@main.command(
-    short_help="Grade for a cluster's scheduler on this machine.",
-    context_settings={"ignore_unknown_options": True},
-)
-@click.argument("address")
-@click.option(
-    "--nthreads",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Submissions graded at once (default: cores).",
-)
-@CERTS_OPTION
-@click.argument("dask_options", nargs=-1, type=click.UNPROCESSED)
-def worker(address: str, nthreads: int | None, cert_dir: Path | None, dask_options: tuple[str, ...]) -> int:
-    """Grade submissions of `grader batch --scheduler ADDRESS` with this machine's engine.
-
-    Checks first that the engine answers and the base images are there, then runs a Dask worker
-    process per slot. Options after `--` go to `dask worker` (e.g. `--worker-port 9000:9009`).
-    """
-    from grader.commands import worker as command
-
-    return command.worker(address, nthreads=nthreads, cert_dir=cert_dir, extra=dask_options)
-
-
-@main.group(short_help="Run a grading cluster's scheduler; make its certificates.")
-def cluster() -> None:
-    """A grading cluster over several machines: its scheduler and its certificates."""
-
-
-@cluster.command(
-    "scheduler",
-    context_settings={"ignore_unknown_options": True},
-    short_help="Run the cluster's Dask scheduler on this machine.",
-)
-@click.option("--host", default="", help="The address to listen on (default: every interface).")
-@click.option(
-    "--port", type=click.IntRange(min=0), default=8786, show_default=True, help="The port to listen on."
-)
-@CERTS_OPTION
-@click.argument("dask_options", nargs=-1, type=click.UNPROCESSED)
-def cluster_scheduler(host: str, port: int, cert_dir: Path | None, dask_options: tuple[str, ...]) -> int:
-    """Run the cluster's Dask scheduler here; workers and `grader batch --scheduler` connect to it."""
-    from grader.commands import worker as command
-
-    return command.scheduler(host=host, port=port, cert_dir=cert_dir, extra=dask_options)
-
-
-@cluster.command("certs", short_help="Make the cluster's CA, keys and certificates.")
-@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
-def cluster_certs(folder: Path) -> int:
-    """Make a CA and the scheduler's, workers' and client's keys and certificates in FOLDER."""
-    from grader.commands import worker as command
-
-    return command.make_certs(folder)
 
 
 @main.command()
@@ -499,7 +318,7 @@ def exercises(as_json: bool) -> int:
 )
 @click.option("--json", "as_json", is_flag=True, help="With --list or --progress: print JSON.")
 @click.option("--seed", type=int, help="Shuffle the choices the same way every time.")
-def quiz(topic: str | None, list_topics: bool, show_progress: bool, as_json: bool, seed: int | None) -> None:
+def quiz(topic: str | None, list_topics: bool, show_progress: bool, as_json: bool, seed: int | None) -> int:
     """Take a topic's self-study quiz in the terminal.
 
     One question at a time, the choices shuffled (--seed N repeats an order). Type q at any
@@ -514,10 +333,8 @@ def quiz(topic: str | None, list_topics: bool, show_progress: bool, as_json: boo
         raise click.UsageError("Give a TOPIC, --list or --progress (one of them).")
     if as_json and topic is not None:
         raise click.UsageError("--json goes with --list or --progress.")
-    raise SystemExit(
-        command.main(
-            topic=topic, list_topics=list_topics, show_progress=show_progress, as_json=as_json, seed=seed
-        )
+    return command.main(
+        topic=topic, list_topics=list_topics, show_progress=show_progress, as_json=as_json, seed=seed
     )
 
 
@@ -531,3 +348,7 @@ def notebooks(force: bool) -> int:
     from grader.commands import notebooks as command
 
     return command.main(force=force)
+
+
+main.add_command(cluster.worker)
+main.add_command(cluster.cluster)
