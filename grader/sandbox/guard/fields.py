@@ -1,12 +1,6 @@
 """The JSON bodies the guard reads, field by field: every field the engine's API (v1.41, and the harmless
 ones of v1.42-v1.51 that newer CLIs send) reads, with its check. A field not in a table is refused.
-
-Decisions: namespaces may be shared with another container of the sandbox (`container:web`), never the
-machine's; log drivers are the local ones (others open connections out of the sandbox); ulimits are
-allowed as given (the sandbox lacks CAP_SYS_RESOURCE: a container cannot raise a hard limit past the
-sandbox's); mount propagation may not be `shared` (a container's mounts would reach the sandbox); a
-`--tmpfs` takes a tmpfs' own options only (runc reads `bind` among them as a bind mount of a file beside
-the container's root, and `shared` as a propagation).
+A container's `HostConfig` fields, and the decisions they embody, are in `host_config`.
 null is allowed where Go's field is a pointer, a slice or a map (the CLIs send it for unset ones),
 refused where it is a struct or a plain value (HostConfig, LogConfig, RestartPolicy, Memory...).
 """
@@ -20,8 +14,6 @@ from grader.sandbox.guard.checks import (
     At,
     Check,
     Obj,
-    anything,
-    bind_refusal,
     boolean,
     command,
     empty_struct,
@@ -29,123 +21,30 @@ from grader.sandbox.guard.checks import (
     integer,
     items,
     labels,
-    namespace,
     nullable,
     one_of,
     only,
     struct,
     text,
     texts,
-    unset,
     volume_driver,
     volume_options_refusal,
 )
-
-_HARMLESS_SECURITY_OPTS = frozenset({"no-new-privileges", "no-new-privileges:true", "no-new-privileges=true"})
-_PROPAGATIONS = ("", "private", "rprivate", "slave", "rslave")
-LOG_OPTIONS = ("max-size", "max-file", "compress", "mode", "max-buffer-size", "labels", "env", "tag")
-TMPFS_FLAGS = frozenset(
-    {
-        *("defaults", "ro", "rw", "exec", "noexec", "suid", "nosuid", "dev", "nodev", "sync", "async"),
-        *("dirsync", "mand", "nomand", "atime", "noatime", "diratime", "nodiratime", "relatime"),
-        *("norelatime", "strictatime", "nostrictatime"),
-    }
+from grader.sandbox.guard.host_config import (
+    HOST_CONFIG,
+    RESOURCES,
+    RESTART_POLICY,
+    left_unset,
+    not_host,
+    whole_numbers,
 )
-"""The mount flags a tmpfs may be given (the engine's list, less binds, remounts and propagations)."""
-TMPFS_DATA = ("size", "mode", "uid", "gid", "nr_inodes", "nr_blocks", "mpol")
-_TMPFS_OPTIONS = "size=, mode=, uid=, gid=, nr_inodes= and flags such as ro or noexec are."
+
 NETWORK_OPTIONS = (
     "com.docker.network.driver.mtu",
     "com.docker.network.bridge.enable_icc",
     "com.docker.network.bridge.enable_ip_masquerade",
     "com.docker.network.bridge.host_binding_ipv4",
 )
-
-
-def _none(why: str) -> Check:
-    """A field the course leaves unset (null, false, 0, empty)."""
-    return only(unset, why, kind=anything)
-
-
-def _harmless_security(value: Any) -> bool:
-    return value is None or (
-        isinstance(value, list) and all(str(opt).casefold() in _HARMLESS_SECURITY_OPTS for opt in value)
-    )
-
-
-def _not_host(value: Any) -> bool:
-    return isinstance(value, str) and value.casefold() != "host"
-
-
-def _positive(value: Any) -> bool:
-    return isinstance(value, int) and value >= 0
-
-
-def _check_bind(value: Any, at: At) -> str | None:
-    """`-v source:target[:options]`: a folder (a source starting with /) must be an allowed one."""
-    if not isinstance(value, str):
-        return text(value, at)
-    source, _, rest = value.partition(":")
-    options = rest.partition(":")[2].split(",")
-    if {"shared", "rshared"} & set(options):
-        return f"Refused: `-v {value}` shares the container's mounts with the sandbox; {NOT_NEEDED}"
-    if source.startswith("/"):
-        return bind_refusal(source, f"-v {value}", at.roots, "ro" in options)
-    return None
-
-
-def _check_tmpfs(value: Any, at: At) -> str | None:
-    """`--tmpfs /path:options`: the options a tmpfs takes, never `bind` (runc would bind a folder) nor a
-    propagation (`shared`)."""
-    found = labels(value, at)
-    if found or value is None:
-        return found
-    for target, options in value.pairs:
-        odd = [option for option in options.split(",") if option and not _tmpfs_option(option)]
-        if odd:
-            return (
-                f"Refused: `--tmpfs {target}:{options}`: `{odd[0]}` is not a tmpfs option; {_TMPFS_OPTIONS}"
-            )
-    return None
-
-
-def _check_tmpfs_option(value: Any, at: At) -> str | None:
-    """One of `--mount type=tmpfs`'s options (API 1.46): `[flag]` or `[key, value]`."""
-    found = texts(value, at)
-    if found or value is None:
-        return found
-    if not (len(value) in (1, 2) and _tmpfs_option("=".join(value))):
-        typed = "=".join(value)
-        return f"Refused: `--mount type=tmpfs,tmpfs-option={typed}` is not a tmpfs option; {_TMPFS_OPTIONS}"
-    return found
-
-
-def _tmpfs_option(option: str) -> bool:
-    name, equals, _ = option.partition("=")
-    return name in TMPFS_DATA if equals else option in TMPFS_FLAGS
-
-
-def _check_mount(mount: Obj, at: At) -> str | None:
-    """A `--mount`: a bind checked like `-v` (read-only only if every ReadOnly given says so)."""
-    if "bind" in [str(kind).casefold() for kind in mount.get("Type")]:
-        flags = mount.get("ReadOnly")
-        read_only = bool(flags) and all(flag is True for flag in flags)
-        for source in mount.get("Source"):
-            typed = f"--mount type=bind,source={source}"
-            found = bind_refusal(str(source), typed, at.roots, read_only)
-            if found:
-                return found
-    return None
-
-
-def _check_driver_options(driver: Obj, at: At) -> str | None:
-    for options in driver.get("Options"):
-        found = isinstance(options, Obj) and volume_options_refusal(
-            options, "--mount volume-opt={}", at.roots
-        )
-        if found:
-            return found
-    return None
 
 
 def _check_volume_options(volume: Obj, at: At) -> str | None:
@@ -156,33 +55,6 @@ def _check_volume_options(volume: Obj, at: At) -> str | None:
     return None
 
 
-def _ints(count: int) -> Check:
-    def check(value: Any, at: At) -> str | None:
-        if value is None or (isinstance(value, list) and len(value) == count):
-            return items(integer)(value, at)
-        return f"Refused: `{at.path}` must be a list of {count} whole numbers."
-
-    return check
-
-
-ULIMIT = struct({"Name": text, "Soft": integer, "Hard": integer})
-RESTART_POLICY = struct(
-    {
-        "Name": only(
-            one_of("", "no", "always", "on-failure", "unless-stopped"), "`--restart {value}` is not a policy."
-        ),
-        "MaximumRetryCount": integer,
-    }
-)
-LOG_CONFIG = struct(
-    {
-        "Type": only(
-            one_of("", "json-file", "local", "none"),
-            "`--log-driver {value}` sends logs out of the sandbox; use json-file or local.",
-        ),
-        "Config": entries(text, keys=LOG_OPTIONS),
-    }
-)
 HEALTHCHECK = struct(
     {
         "Test": texts,
@@ -194,144 +66,7 @@ HEALTHCHECK = struct(
     },
     nullable=True,
 )
-_DISKS = f"`--blkio-weight-device`, `--device-read-bps` and the like name the machine's disks; {NOT_NEEDED}"
-_WINDOWS = f"this limit is for Windows containers; {NOT_NEEDED}"
-RESOURCES: dict[str, Check] = {
-    **dict.fromkeys(("CpuShares", "Memory", "NanoCpus", "CpuPeriod", "CpuQuota", "BlkioWeight"), integer),
-    **dict.fromkeys(("MemoryReservation", "MemorySwap", "KernelMemory", "KernelMemoryTCP"), integer),
-    **dict.fromkeys(("CpusetCpus", "CpusetMems"), text),
-    "CgroupParent": _none("`--cgroup-parent` moves a container out of the limits of the grading run."),
-    "BlkioWeightDevice": _none(_DISKS),
-    "BlkioDeviceReadBps": _none(_DISKS),
-    "BlkioDeviceWriteBps": _none(_DISKS),
-    "BlkioDeviceReadIOps": _none(_DISKS),
-    "BlkioDeviceWriteIOps": _none(_DISKS),
-    "CpuRealtimePeriod": _none(f"`--cpu-rt-period` gives a container real-time CPU time; {NOT_NEEDED}"),
-    "CpuRealtimeRuntime": _none(f"`--cpu-rt-runtime` gives a container real-time CPU time; {NOT_NEEDED}"),
-    "Devices": _none(f"`--device` gives a container the machine's hardware; {NOT_NEEDED}"),
-    "DeviceCgroupRules": _none(f"`--device-cgroup-rule` opens the machine's devices; {NOT_NEEDED}"),
-    "DeviceRequests": _none(f"`--gpus` gives a container the machine's hardware; {NOT_NEEDED}"),
-    "MemorySwappiness": nullable(integer),
-    "OomKillDisable": _none(f"`--oom-kill-disable` can stall the grading run; {NOT_NEEDED}"),
-    "PidsLimit": nullable(integer),
-    "Ulimits": items(ULIMIT),
-    **dict.fromkeys(("CpuCount", "CpuPercent", "IOMaximumIOps", "IOMaximumBandwidth"), _none(_WINDOWS)),
-}
-_CAP_ADD = f"`--cap-add` gives a container powers over the machine beyond Docker's default ones; {NOT_NEEDED}"
-DEFAULT_CAPABILITIES = frozenset(
-    {"CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "SETGID", "SETUID", "SETPCAP"}
-    | {"NET_BIND_SERVICE", "NET_RAW", "SYS_CHROOT", "MKNOD", "AUDIT_WRITE", "SETFCAP"}
-)
-"""Docker's default capabilities: a container that drops none holds them all, so adding one back
-(`--cap-drop ALL --cap-add NET_RAW`, as the grader's own lookouts do) gives nothing new."""
 
-
-def _default_capabilities(value: Any) -> bool:
-    """No capability, or only defaults, named as the engine reads them (any case, `CAP_` or not)."""
-    return unset(value) or (isinstance(value, list) and all(map(_a_default, value)))
-
-
-def _a_default(name: Any) -> bool:
-    if not isinstance(name, str) or not name.isascii():
-        return False
-    return name.upper().removeprefix("CAP_") in DEFAULT_CAPABILITIES
-
-
-_SYSTEM_PATHS = f"`--security-opt systempaths=unconfined` exposes the kernel; {NOT_NEEDED}"
-MOUNT = struct(
-    {
-        "Type": only(
-            one_of("bind", "volume", "tmpfs"), "`--mount type={value}` is not something the course needs."
-        ),
-        "Source": text,
-        "Target": text,
-        "ReadOnly": boolean,
-        "Consistency": text,
-        "BindOptions": struct(
-            {
-                "Propagation": only(
-                    one_of(*_PROPAGATIONS),
-                    "`--mount bind-propagation={value}` shares the container's mounts with the sandbox; "
-                    + NOT_NEEDED,
-                ),
-                **dict.fromkeys(("NonRecursive", "CreateMountpoint"), boolean),
-                **dict.fromkeys(("ReadOnlyNonRecursive", "ReadOnlyForceRecursive"), boolean),
-            },
-            nullable=True,
-        ),
-        "VolumeOptions": struct(
-            {
-                "NoCopy": boolean,
-                "Labels": labels,
-                "Subpath": text,
-                "DriverConfig": struct(
-                    {"Name": volume_driver("--mount volume-driver="), "Options": labels},
-                    nullable=True,
-                    also=_check_driver_options,
-                ),
-            },
-            nullable=True,
-        ),
-        "TmpfsOptions": struct(
-            {"SizeBytes": integer, "Mode": integer, "Options": items(_check_tmpfs_option)}, nullable=True
-        ),
-    },
-    also=_check_mount,
-)
-HOST_CONFIG: dict[str, Check] = {
-    **RESOURCES,
-    "Binds": items(_check_bind),
-    "ContainerIDFile": text,
-    "LogConfig": LOG_CONFIG,
-    "NetworkMode": only(
-        _not_host, "`--network host` puts a container on the machine's network; use a network."
-    ),
-    "PortBindings": entries(items(struct({"HostIp": text, "HostPort": text}))),
-    "RestartPolicy": RESTART_POLICY,
-    "AutoRemove": boolean,
-    "VolumeDriver": volume_driver("--volume-driver"),
-    "VolumesFrom": texts,
-    "ConsoleSize": _ints(2),
-    "Annotations": _none(f"`--annotation` passes settings to the container's runtime; {NOT_NEEDED}"),
-    "CapAdd": only(_default_capabilities, _CAP_ADD, kind=anything),
-    "Capabilities": _none(_CAP_ADD),
-    "CapDrop": texts,
-    "CgroupnsMode": only(
-        one_of("", "private"), f"`--cgroupns host` shares the machine's control groups; {NOT_NEEDED}"
-    ),
-    **dict.fromkeys(("Dns", "DnsOptions", "DnsSearch", "ExtraHosts", "GroupAdd", "Links"), texts),
-    "IpcMode": only(
-        namespace("", "none", "private", "shareable"),
-        f"`--ipc host` shares the machine's shared memory; {NOT_NEEDED}",
-    ),
-    "Cgroup": only(namespace(""), f"`--cgroup` shares the machine's control groups; {NOT_NEEDED}"),
-    "OomScoreAdj": only(
-        _positive, f"a negative `--oom-score-adj` shields a container; {NOT_NEEDED}", integer
-    ),
-    "PidMode": only(
-        namespace(""), f"`--pid host` lets a container see every process of the machine; {NOT_NEEDED}"
-    ),
-    "Privileged": _none(f"`--privileged` gives a container full control of the machine; {NOT_NEEDED}"),
-    "PublishAllPorts": boolean,
-    "ReadonlyRootfs": boolean,
-    "SecurityOpt": only(
-        _harmless_security, f"`--security-opt` turns off protections; {NOT_NEEDED}", kind=anything
-    ),
-    "StorageOpt": _none(f"`--storage-opt` changes how the engine stores a container; {NOT_NEEDED}"),
-    "Tmpfs": _check_tmpfs,
-    "UTSMode": only(one_of(""), f"`--uts host` lets a container rename the machine; {NOT_NEEDED}"),
-    "UsernsMode": only(one_of(""), f"`--userns host` turns off a protection of the machine; {NOT_NEEDED}"),
-    "ShmSize": only(_positive, "`--shm-size` must not be negative.", integer),
-    "Sysctls": _none(f"`--sysctl` changes settings of the machine's kernel; {NOT_NEEDED}"),
-    "Runtime": only(
-        one_of("", "runc"), f"`--runtime` swaps the program that isolates containers; {NOT_NEEDED}"
-    ),
-    "Isolation": only(one_of("", "default"), f"`--isolation` is for Windows; {NOT_NEEDED}"),
-    "Mounts": items(MOUNT),
-    "MaskedPaths": only(lambda value: value is None, _SYSTEM_PATHS, kind=anything),
-    "ReadonlyPaths": only(lambda value: value is None, _SYSTEM_PATHS, kind=anything),
-    "Init": nullable(boolean),
-}
 CONFIG: dict[str, Check] = {
     **dict.fromkeys(("Hostname", "Domainname", "User", "Image", "WorkingDir", "MacAddress"), text),
     **dict.fromkeys(("StopSignal",), text),
@@ -354,7 +89,7 @@ ENDPOINT = struct(
             {"IPv4Address": text, "IPv6Address": text, "LinkLocalIPs": texts}, nullable=True
         ),
         **dict.fromkeys(("Links", "Aliases", "DNSNames"), texts),
-        "DriverOpts": _none(f"`--driver-opt` passes settings to a network driver; {NOT_NEEDED}"),
+        "DriverOpts": left_unset(f"`--driver-opt` passes settings to a network driver; {NOT_NEEDED}"),
         **dict.fromkeys(("NetworkID", "EndpointID", "Gateway", "IPAddress", "IPv6Gateway"), text),
         **dict.fromkeys(("GlobalIPv6Address", "MacAddress"), text),
         **dict.fromkeys(("IPPrefixLen", "GlobalIPv6PrefixLen", "GwPriority"), integer),
@@ -368,7 +103,7 @@ def _check_endpoint_names(config: Obj, at: At) -> str | None:
     """No endpoint on the engine's `host` network (the engine reads the names as given)."""
     for endpoints in config.get("EndpointsConfig"):
         names = [name for name, _ in endpoints.pairs] if isinstance(endpoints, Obj) else []
-        if any(not _not_host(name) for name in names):
+        if any(not not_host(name) for name in names):
             return f"Refused: {_HOST_NETWORK}"
     return None
 
@@ -394,14 +129,14 @@ def check_create(document: Any, at: At) -> str | None:
     return _CREATE(document, at)
 
 
-EXEC_START = struct({"Detach": boolean, "Tty": boolean, "ConsoleSize": _ints(2)})
+EXEC_START = struct({"Detach": boolean, "Tty": boolean, "ConsoleSize": whole_numbers(2)})
 EXEC = struct(
     {
         "Container": text,  # the Python SDK's exec_create names it again; the route decides
         "User": text,
-        "Privileged": _none(f"`docker exec --privileged` gives a command full control; {NOT_NEEDED}"),
+        "Privileged": left_unset(f"`docker exec --privileged` gives a command full control; {NOT_NEEDED}"),
         **dict.fromkeys(("Tty", "AttachStdin", "AttachStderr", "AttachStdout", "Detach"), boolean),
-        "ConsoleSize": _ints(2),
+        "ConsoleSize": whole_numbers(2),
         "DetachKeys": text,
         "Env": texts,
         "WorkingDir": text,
@@ -428,7 +163,7 @@ NETWORK = struct(
                 "Driver": only(
                     one_of("", "default"), f"`--ipam-driver {{value}}` needs a plugin; {NOT_NEEDED}"
                 ),
-                "Options": _none(f"`--ipam-opt` passes settings to an address plugin; {NOT_NEEDED}"),
+                "Options": left_unset(f"`--ipam-opt` passes settings to an address plugin; {NOT_NEEDED}"),
                 "Config": items(
                     struct(
                         {
@@ -440,9 +175,9 @@ NETWORK = struct(
             },
             nullable=True,
         ),
-        "Ingress": _none(_SWARM_NETWORK),
-        "ConfigOnly": _none(_SWARM_NETWORK),
-        "ConfigFrom": _none(_SWARM_NETWORK),
+        "Ingress": left_unset(_SWARM_NETWORK),
+        "ConfigOnly": left_unset(_SWARM_NETWORK),
+        "ConfigFrom": left_unset(_SWARM_NETWORK),
         "Options": entries(text, keys=NETWORK_OPTIONS),
         "Labels": labels,
     }

@@ -2,11 +2,11 @@
 
 One thread per client connection reads one request at a time and asks the
 policy. The engine sees only what the guard re-serialised from what it
-checked: `wire` reads each request strictly (a request it cannot read in
+checked: `request` reads each request strictly (a request it cannot read in
 exactly one way, as Python and as the engine's Go, is answered `400` and
 noted among the refusals, unless the client merely left halfway) and
 rebuilds it: canonical path and query, allowlisted headers, a new framing, and
-a JSON configuration the policy read re-serialised (`wire.canonical_json`);
+a JSON configuration the policy read re-serialised (`body.canonical_json`);
 the policy judges that rebuilt request, and it is what the engine gets. A
 refused request is answered `403` with the policy's sentence (the docker CLI
 prints it as `Error response from daemon: ...`); the refusals kept for the
@@ -36,22 +36,9 @@ from pathlib import Path
 
 from grader.errors import SetupError
 from grader.sandbox.guard import policy
-from grader.sandbox.guard.wire import (
-    CHUNK,
-    BadMessage,
-    CutShort,
-    Request,
-    at_most,
-    canonical_json,
-    encode,
-    framing,
-    json_response,
-    pieces,
-    read_head,
-    read_request,
-    send_body,
-    upstream_headers,
-)
+from grader.sandbox.guard.body import CHUNK, at_most, canonical_json, framing, pieces, send_body
+from grader.sandbox.guard.request import Request, read_request, upstream_headers
+from grader.sandbox.guard.wire import BadMessage, CutShort, encode, json_response, read_head
 
 log = logging.getLogger(__name__)
 
@@ -269,7 +256,7 @@ class Guard:
         """The policy's refusal, if any, and the body to forward.
 
         A body the policy reads is held whole and replaced by its canonical form
-        (`wire.canonical_json`): the policy judges, and the engine decodes, the same bytes.
+        (`body.canonical_json`): the policy judges, and the engine decodes, the same bytes.
         """
         kind = (request.header("Content-Type") or "").split(";")[0].strip().lower()
         if kind in _FORMS:

@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 
 from grader.host import labels
 from grader.host.baseimages import sandbox_engine
-from grader.sandbox.guard import Guard, fields
+from grader.sandbox.guard import Guard, fields, host_config
 from grader.sandbox.paths import PROBE_SOURCE
 from grader.sandbox.sandbox import Sandbox, SandboxLimits
 
@@ -214,7 +214,7 @@ for _record in CAPTURED:
     for _name, _value in [*_body.items(), *(_body.get("HostConfig") or {}).items()]:
         if _value not in FIT.setdefault(_name, []):
             FIT[_name].append(_value)
-HOST_NAMES = [*sorted(fields.HOST_CONFIG), "Capabilities", "Cpuset"]
+HOST_NAMES = [*sorted(host_config.HOST_CONFIG), "Capabilities", "Cpuset"]
 CONFIG_NAMES = sorted(fields.CONFIG)
 
 
@@ -272,7 +272,7 @@ def forbidden_container(attrs: dict[str, Any], engine: docker.DockerClient) -> l
     found += [
         f"CapAdd={name}"
         for name in host.get("CapAdd") or []
-        if name.upper().removeprefix("CAP_") not in fields.DEFAULT_CAPABILITIES
+        if name.upper().removeprefix("CAP_") not in host_config.DEFAULT_CAPABILITIES
     ]
     found += [
         f"{name}={host.get(name)}"

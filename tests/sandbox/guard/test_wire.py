@@ -6,19 +6,9 @@ import io
 
 import pytest
 
-from grader.sandbox.guard.wire import (
-    MAX_HEAD,
-    MAX_LINE,
-    BadMessage,
-    CutShort,
-    Request,
-    canonical_json,
-    framing,
-    pieces,
-    read_head,
-    read_request,
-    upstream_headers,
-)
+from grader.sandbox.guard.body import canonical_json, framing, pieces
+from grader.sandbox.guard.request import Request, read_request, upstream_headers
+from grader.sandbox.guard.wire import MAX_HEAD, MAX_LINE, BadMessage, CutShort, read_head
 
 
 def reader(data: bytes) -> io.BufferedReader:
