@@ -26,6 +26,7 @@ from rich.table import Table
 
 from benchmarks.class_bench import CLASS_SIZE, grade_class, make_class
 from grader.batch import cluster
+from grader.batch.workers import resource
 
 GRADER = Path(sys.executable).parent / "grader"
 SLOTS = 2
@@ -80,7 +81,7 @@ def _wait_for_slots(address: str, slots: int) -> None:
     client = cluster.connect(address, None)
     try:
         deadline = time.monotonic() + START_S
-        wanted = cluster.resource()
+        wanted = resource()
         while True:
             workers = client.scheduler_info(n_workers=-1)["workers"].values()
             if sum(info.get("resources", {}).get(wanted, 0) for info in workers) >= slots:

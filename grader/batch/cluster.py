@@ -15,40 +15,28 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import hashlib
-import io
 import json
 import logging
-import multiprocessing
-import os
-import secrets
-import shutil
-import signal
-import socket
-import tarfile
-import tempfile
-import threading
 import time
 from collections import Counter, deque
 from collections.abc import Collection, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
-from grader import __version__
-from grader.batch import batch, provenance
-from grader.batch.batch import ENGINE_GONE, ENGINE_RETRIES, EngineLost, EngineWatch, Finish, Grade, Job
-from grader.errors import SetupError, SubmissionError
-from grader.host import engine, leftovers
-from grader.model import exercise
+from grader.batch import batch
+from grader.batch.batch import ENGINE_RETRIES, EngineLost, EngineWatch, Finish, Grade, Job
+from grader.batch.workers import (
+    GradingDied,
+    graded_here,
+    pack,
+    remove_runs_here,
+    resource,
+)
+from grader.host import engine
 from grader.model.result import Result
 
 CONNECT_S = 10  # to reach the scheduler, and for the client to get it back after a blip
 WORKERS_WAIT_S = 60  # for a worker with this grader to join
-RESOURCE = "grading"
-ATTEMPT_PREFIX = 8  # each attempt at a job runs as the job's run id's first 8 characters and 4 of its own
-PARENT_POLL_S = 0.5
 
 KILLED = (
     "Every worker of the cluster that took this submission died while grading it (killed, out of "
@@ -60,27 +48,6 @@ class ClusterUnavailable(engine.EngineUnavailable):
     """The scheduler cannot be reached, stopped answering, or has no worker with this grader."""
 
     summary = "The grading cluster is not available."
-
-
-class GradingDied(SubmissionError, RuntimeError):
-    """The worker's grading process died while grading: the submission's doing, as in the local pool."""
-
-
-class WrongGrader(SetupError, RuntimeError):
-    """A task reached a worker with another grader version or exercise set."""
-
-
-def exercises_digest() -> str:
-    """A digest of the exercise set: every exercise's id, definition and checks."""
-    sha = hashlib.sha256()
-    for item in exercise.all_exercises():
-        sha.update(f"{item.id}:{item.digest()}\n".encode())
-    return sha.hexdigest()[:16]
-
-
-def resource() -> str:
-    """The resource this machine's grader advertises and a batch's tasks need."""
-    return f"{RESOURCE}-{__version__}-{exercises_digest()}"
 
 
 def security(certs: Path | None, role: str) -> Any:
@@ -286,120 +253,3 @@ def _stop_everywhere(client: Any, jobs: Collection[Job]) -> None:
         with contextlib.suppress(Exception):
             client.run(remove_runs_here, run_ids)
         time.sleep(batch.SETTLE_S)
-
-
-# -- the worker's side ----------------------------------------------------------------------------
-
-
-def pack(folder: Path) -> bytes:
-    """The submission's files, folders and links as a gzipped tar (special files left out)."""
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
-        tar.add(folder, arcname=".", filter=_plain)
-    return buffer.getvalue()
-
-
-def _plain(member: tarfile.TarInfo) -> tarfile.TarInfo | None:
-    return member if member.isfile() or member.isdir() or member.issym() else None
-
-
-def unpack(files: bytes, folder: Path) -> Path:
-    """Unpack a `pack`ed submission into `folder`, nothing outside it (tar's filter)."""
-    folder.mkdir(parents=True)
-    with tarfile.open(fileobj=io.BytesIO(files), mode="r:gz") as tar:
-        tar.extractall(folder, filter="tar")
-    return folder
-
-
-def graded_here(grade: Grade, job: Job, files: bytes, wanted: str) -> tuple[str, dict[str, Any]]:
-    """Grade a job on this worker: its result as JSON (the instructor's folder in it) and its origin.
-
-    Refuses (WrongGrader) when this worker's grader is not the batch's; raises EngineLost, once the
-    engine answers again (or was waited for long enough) and the run's leftovers are removed, when the
-    engine went away: the instructor's side grades the job again.
-    """
-    if resource() != wanted:
-        raise WrongGrader(f"{socket.gethostname()} has {resource()}, the batch needs {wanted}.")
-    remove_runs_here({job.run_id})  # earlier attempts, on a worker that died
-    attempt = job.run_id[:ATTEMPT_PREFIX] + secrets.token_hex(2)  # the job's prefix, a run id of its own
-    with tempfile.TemporaryDirectory(prefix="grader-submission-") as temporary:
-        folder = unpack(files, Path(temporary) / job.exercise_id)
-        try:
-            result = _in_grading_process(grade, dataclasses.replace(job, folder=folder, run_id=attempt))
-        except EngineLost:
-            with contextlib.suppress(engine.EngineUnavailable):
-                EngineWatch().wait()
-            remove_runs_here({attempt})
-            raise
-    text = result.to_json().replace(json.dumps(str(folder))[1:-1], json.dumps(str(job.folder))[1:-1])
-    return text, origin(job.exercise_id)
-
-
-_grading: ProcessPoolExecutor | None = None  # this worker's grading process, made when first needed
-
-
-def _in_grading_process(grade: Grade, job: Job) -> Result:
-    """Grade in this worker's own grading process, in its main thread, where a check's time limit
-    (SIGALRM) holds, as in the local pool's processes; a grading that kills it raises GradingDied."""
-    global _grading
-    if _grading is None:
-        spawn = multiprocessing.get_context("spawn")
-        _grading = ProcessPoolExecutor(max_workers=1, mp_context=spawn, initializer=_grading_setup)
-    try:
-        return _grading.submit(grade, job).result()
-    except BrokenProcessPool:
-        _grading = None
-        raise GradingDied(batch.DIED) from None
-
-
-def _grading_setup() -> None:
-    """The grading process leaves Ctrl-C to its worker and stops when the worker is gone: SIGTERM
-    unwinds the grading (its sandbox is removed), as in the local pool's processes."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, batch._unwind)
-    threading.Thread(target=_end_with, args=(os.getppid(),), daemon=True).start()
-
-
-def _end_with(parent: int) -> None:
-    while os.getppid() == parent:
-        time.sleep(PARENT_POLL_S)
-    os.kill(os.getpid(), signal.SIGTERM)
-    time.sleep(batch.STOP_TIMEOUT_S)  # then, if the unwinding hangs
-    os._exit(1)
-
-
-def origin(exercise_id: str) -> dict[str, Any]:
-    """Where a result was graded: this machine, its engine's and tools' versions, its base images."""
-    here = {"machine": socket.gethostname(), "worker": _worker_address()}
-    with contextlib.suppress(*ENGINE_GONE, exercise.UnknownExercise):
-        host = engine.connect(start=False, install=False)
-        item = exercise.load(exercise_id)
-        return {
-            **provenance.of_exercise(item, provenance.tools(host), provenance.base_images(host, [item])),
-            **here,
-        }
-    return here
-
-
-def _worker_address() -> str:
-    """This Dask worker's address ("" outside one)."""
-    from distributed import get_worker
-
-    try:
-        return str(get_worker().address)
-    except ValueError:
-        return ""
-
-
-def remove_runs_here(run_ids: Collection[str]) -> None:
-    """Remove what these jobs' runs, every attempt at them (their run ids' prefix), left on this
-    machine's engine and in its temporary folder (the engine's part only when it answers)."""
-    prefixes = tuple(run_id[:ATTEMPT_PREFIX] for run_id in run_ids)
-    with contextlib.suppress(*ENGINE_GONE):
-        host = engine.connect(start=False, install=False)
-        leftovers.remove(
-            host, [item for item in leftovers.find(host, everything=True) if item.run_id.startswith(prefixes)]
-        )
-    for prefix in prefixes:
-        for folder in Path(tempfile.gettempdir()).glob(f"grader-*-{prefix}*"):
-            shutil.rmtree(folder, ignore_errors=True)

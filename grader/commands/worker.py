@@ -16,7 +16,7 @@ from pathlib import Path
 from rich.console import Console
 
 from grader import __version__
-from grader.batch import batch, certs, cluster, workers
+from grader.batch import batch, certs, workers
 
 
 def worker(address: str, *, nthreads: int | None, cert_dir: Path | None, extra: Sequence[str] = ()) -> int:
@@ -29,7 +29,7 @@ def worker(address: str, *, nthreads: int | None, cert_dir: Path | None, extra: 
         return 1
     slots = nthreads or batch.default_workers()
     console.print(
-        f"Grader {__version__}, exercises {cluster.exercises_digest()}: {slots} grading slots for {address}.",
+        f"Grader {__version__}, exercises {workers.exercises_digest()}: {slots} grading slots for {address}.",
         markup=False,
         highlight=False,
     )

@@ -28,6 +28,7 @@ import pytest
 from click.testing import CliRunner
 
 from grader.batch import batch, certs, cluster, store
+from grader.batch.workers import ATTEMPT_PREFIX, pack, resource, unpack
 from grader.cli import main as cli
 from grader.host import labels, leftovers
 from grader.model.exercise import ROOT_VARIABLE
@@ -107,7 +108,7 @@ class Cluster:
             client.close()
 
     def slots(self, client: object) -> float:
-        return cluster.slots(client, cluster.resource())
+        return cluster.slots(client, resource())
 
     def pids(self) -> set[str]:
         """The process ids of everything running for this cluster now (workers' grading processes too)."""
@@ -199,7 +200,7 @@ def _nothing_left(host: docker.DockerClient, jobs: list[batch.Job]) -> None:
     """Nothing of any attempt at these jobs (their run ids' prefix) is left on the engine."""
     found = leftovers.find(host, everything=True)
     for job in jobs:
-        prefix = job.run_id[: cluster.ATTEMPT_PREFIX]
+        prefix = job.run_id[:ATTEMPT_PREFIX]
         left = [item for item in found if item.run_id.startswith(prefix)]
         assert left == [], f"{job.student}'s runs {prefix}... left {left}"
 
@@ -425,7 +426,7 @@ def test_a_worker_with_another_exercise_set_is_refused(
         scheduler=workers.address,
     )
 
-    assert any("is refused" in note and cluster.resource() in note for note in notes), notes
+    assert any("is refused" in note and resource() in note for note in notes), notes
     assert len({job.origin["worker"] for job, _ in done}) == 1, "only the worker with this grader graded"
 
 
@@ -506,7 +507,7 @@ def test_a_job_carries_its_files_to_the_worker_and_nothing_outside_them(tmp_path
     (folder / "link").symlink_to("/etc/passwd")
     os.mkfifo(folder / "pipe")
 
-    unpacked = cluster.unpack(cluster.pack(folder), tmp_path / "worker" / ECHO)
+    unpacked = unpack(pack(folder), tmp_path / "worker" / ECHO)
 
     assert (unpacked / "Dockerfile").read_text() == RIGHT
     assert (unpacked / "sub" / "run.sh").stat().st_mode & 0o111
@@ -525,7 +526,7 @@ def test_a_worker_offers_its_slots_only_when_its_machine_can_grade(monkeypatch: 
     monkeypatch.setattr(command, "readiness", lambda: [])
     ready = fresh()
     command.dask_setup(ready)
-    assert ready.state.total_resources == ready.state.available_resources == {cluster.resource(): 3.0}
+    assert ready.state.total_resources == ready.state.available_resources == {resource(): 3.0}
     monkeypatch.setattr(command, "readiness", lambda: ["Missing base images: busybox:latest."])
     unready = fresh()
     command.dask_setup(unready)
