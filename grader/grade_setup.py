@@ -20,7 +20,7 @@ from grader.context import ContextRefused, pack
 from grader.environment import Environment
 from grader.exercise import Exercise
 from grader.grade_image import not_run
-from grader.guard import Guard
+from grader.guard import guard_of
 from grader.plugin import Target, run_checks
 from grader.result import Result
 from grader.runner import ScriptResult, run_script
@@ -72,7 +72,7 @@ def grade_setup(
 
 def _run(host: docker.DockerClient, sandbox: Sandbox, exercise: Exercise) -> ScriptResult:
     """Run setup.sh behind a guard, and note what the guard refused."""
-    with Guard(sandbox.socket, allowed_bind_roots=sandbox.bind_roots) as guard:
+    with guard_of(sandbox) as guard:
         script = run_script(
             host,
             sandbox,

@@ -31,7 +31,7 @@ from grader import containers, labels
 from grader.baseimages import busybox, debian, notebook_kernel, registry, sandbox_engine
 from grader.context import ContextRefused, pack
 from grader.grade_setup import SUBMISSION_BYTES
-from grader.guard import Guard
+from grader.guard import guard_of
 from grader.runner import guarded
 from grader.sandbox import INSIDE_VARIABLE, SUBMISSION_DIR, Sandbox, SandboxError
 
@@ -83,7 +83,7 @@ def _execute(
     run_id = labels.new_run_id()
     with Sandbox(host, sandbox_engine.TAG, run_id=run_id, submission=folder) as sandbox:
         sandbox.load_images(images)
-        with Guard(sandbox.socket, allowed_bind_roots=sandbox.bind_roots) as guard:
+        with guard_of(sandbox) as guard:
             kernel = host.containers.create(
                 notebook_kernel.TAG,
                 ["python3", "-m", "grader.notebook_run", SOURCE, EXECUTED, f"{timeout_s:g}"],
@@ -93,7 +93,8 @@ def _execute(
             # through the sandbox, which keeps the volume (a tmpfs) mounted while the kernel is stopped
             engine = host.containers.get(sandbox.container_id)
             try:
-                engine.put_archive(SUBMISSION_DIR, _archive(SOURCE, nbformat.writes(notebook).encode()))
+                notebook_tar = _archive(SOURCE, nbformat.writes(notebook).encode(), owner=sandbox.owner or 0)
+                engine.put_archive(SUBMISSION_DIR, notebook_tar)
                 kernel.start()
                 containers.wait(kernel, timeout_s + GRACE_S)
                 return _read(engine, EXECUTED)
@@ -113,16 +114,19 @@ def _kernel_options(sandbox: Sandbox, guard_socket: Path) -> dict[str, Any]:
     )
 
 
-def _archive(path: str, data: bytes) -> bytes:
-    """A tar holding `data` at `path`, relative to the submission's folder, its folder included."""
+def _archive(path: str, data: bytes, *, owner: int) -> bytes:
+    """A tar holding `data` at `path`, relative to the submission's folder, its folder included, both
+    `owner`'s (uid and gid): the kernel's user writes the executed notebook there."""
     relative = Path(path).relative_to(SUBMISSION_DIR)
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
         folder = tarfile.TarInfo(str(relative.parent))
         folder.type, folder.mode = tarfile.DIRTYPE, 0o755
-        tar.addfile(folder)
         info = tarfile.TarInfo(str(relative))
         info.size, info.mode = len(data), 0o644
+        for member in (folder, info):
+            member.uid = member.gid = owner
+        tar.addfile(folder)
         tar.addfile(info, io.BytesIO(data))
     return buffer.getvalue()
 

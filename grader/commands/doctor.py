@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from grader import baseimages, engine, system
+from grader import baseimages, engine, sandbox, system
 from grader.baseimages import notebook_kernel, sandbox_engine
 from grader.exit_codes import Exit
 
@@ -64,6 +64,7 @@ def run_checks() -> tuple[list[Check], dict[str, Any] | None]:
         Check("cgroups", True, f"v{facts['cgroup_version']} ({facts['cgroup_driver']})"),
         _storage_driver(facts["storage_driver"]),
         submission_binds(facts["kernel_version"] or ""),
+        user_namespace(sandbox.userns_support(client)),
         *_image_checks(client),
         *_host_checks(facts["root_dir"]),
     ]
@@ -91,6 +92,20 @@ def submission_binds(kernel: str) -> Check:
         f"allowed (Linux {kernel})" if ok else f"refused (Linux {kernel or 'unknown'}: no nosymfollow)",
         'Graded scripts and autograded notebooks cannot use -v "$PWD/dir:/path" before Linux 5.10; '
         "on a newer kernel they can.",
+        required=False,
+    )
+
+
+def user_namespace(obstacle: str) -> Check:
+    """Whether sandboxes run their containers in a user namespace (their root no root of the host)."""
+    return Check(
+        "user namespace in sandboxes",
+        not obstacle,
+        f"on: a student container's root is uid {sandbox.REMAPPED_ROOT} of the host"
+        if not obstacle
+        else f"off: {obstacle}",
+        "Sandboxes still grade, their containers' root being the host's root: a cgroup v1 host "
+        "whose engine is neither rootless nor remapped gives them a user namespace.",
         required=False,
     )
 
