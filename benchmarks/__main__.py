@@ -2,7 +2,8 @@
 
 1. what one check costs (stock testinfra, a bare `docker exec`, the grader's backend);
 2. a sandbox's start and close, and loading base images into it;
-3. grading each exercise's reference solution, phase by phase;
+3. grading each exercise's reference solution, phase by phase, and with the sandbox as hardened
+   beside it as it was before the hardening (interleaved);
 4. grading a generated class of 40 submissions with 1, 2 and 4 workers, and with two slots here
    beside a scheduler and two workers on this machine (a Dask cluster);
 5. autograding a class's notebooks with 1 and 2 at once.
@@ -20,7 +21,14 @@ from typing import Any
 
 from rich.console import Console
 
-from benchmarks import autograde_bench, checks_bench, class_bench, cluster_bench, grading_bench
+from benchmarks import (
+    autograde_bench,
+    checks_bench,
+    class_bench,
+    cluster_bench,
+    grading_bench,
+    hardening_bench,
+)
 from grader.host import engine
 from grader.model.exercise import ROOT
 
@@ -40,6 +48,8 @@ def main(output: Path = OUTPUT) -> dict[str, Any]:
     figures["image_load"] = grading_bench.image_loads(host, console)
     console.rule("One submission")
     figures["solutions"] = grading_bench.solutions(host, console)
+    console.rule("What the hardening costs")
+    figures["hardening"] = hardening_bench.main(console, host)
     console.rule("A class")
     figures["class"] = class_bench.main(console)
     console.rule("A class on a cluster")

@@ -172,12 +172,14 @@ def _bounded(frames: Any) -> tuple[bytes, bytes]:
 def run_beside(
     client: docker.DockerClient, image: str, argv: list[str], *, network_mode: str, timeout_s: float
 ) -> tuple[int | None, bool, bytes, bytes]:
-    """Run the trusted `image` once with `argv` in `network_mode` (e.g. the engine's "host"):
-    (exit code, timed out, stdout, stderr). The container is removed afterwards."""
+    """Run the trusted `image` once with `argv` in `network_mode` (e.g. the engine's "host", which under
+    the sandbox's user namespace takes the engine's own, as Docker requires): (exit code, timed out,
+    stdout, stderr). The container is removed afterwards."""
     helper = client.containers.create(
         image,
         argv,
         network_mode=network_mode,
+        **({"userns_mode": "host"} if network_mode == "host" else {}),
         cap_drop=["ALL"],
         security_opt=["no-new-privileges"],
         read_only=True,

@@ -39,7 +39,7 @@ from grader.grading.grade_setup import SUBMISSION_BYTES
 from grader.host import labels
 from grader.host.baseimages import busybox, debian, notebook_kernel, registry, sandbox_engine
 from grader.sandbox.context import ContextRefused, pack
-from grader.sandbox.guard import Guard
+from grader.sandbox.guard import guard_of
 from grader.sandbox.paths import SUBMISSION_DIR
 from grader.sandbox.runner import guarded
 from grader.sandbox.sandbox import INSIDE_VARIABLE, Sandbox, SandboxError
@@ -107,10 +107,11 @@ def _execute(
                 where = Sandboxed(sandbox.client, sandbox.address, copy, base_images)
                 scores[index] = notebook_score.run(at[index].source, where)
 
-        with Guard(sandbox.socket, allowed_bind_roots=sandbox.bind_roots) as guard:
+        with guard_of(sandbox) as guard:
             kernel = _kernel(host, sandbox, guard.socket, timeout_s, sorted(at))
             try:
-                engine.put_archive(SUBMISSION_DIR, _archive(SOURCE, nbformat.writes(notebook).encode()))
+                notebook_tar = _archive(SOURCE, nbformat.writes(notebook).encode(), owner=sandbox.owner or 0)
+                engine.put_archive(SUBMISSION_DIR, notebook_tar)
                 kernel.start()
                 _serve(kernel, engine, timeout_s + GRACE_S, set(at), score)
                 executed = _read(engine, EXECUTED)
@@ -182,16 +183,19 @@ def _kernel_options(sandbox: Sandbox, guard_socket: Path) -> dict[str, Any]:
     )
 
 
-def _archive(path: str, data: bytes) -> bytes:
-    """A tar holding `data` at `path`, relative to the submission's folder, its folder included."""
+def _archive(path: str, data: bytes, *, owner: int = 0) -> bytes:
+    """A tar holding `data` at `path`, relative to the submission's folder, its folder included, both
+    `owner`'s (uid and gid): the kernel's user writes the executed notebook there."""
     relative = Path(path).relative_to(SUBMISSION_DIR)
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
         folder = tarfile.TarInfo(str(relative.parent))
         folder.type, folder.mode = tarfile.DIRTYPE, 0o755
-        tar.addfile(folder)
         info = tarfile.TarInfo(str(relative))
         info.size, info.mode = len(data), 0o644
+        for member in (folder, info):
+            member.uid = member.gid = owner
+        tar.addfile(folder)
         tar.addfile(info, io.BytesIO(data))
     return buffer.getvalue()
 

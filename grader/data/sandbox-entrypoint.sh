@@ -17,11 +17,13 @@ if [ "${SANDBOX_OFFLINE:-}" = 1 ]; then
   /grader/probe/busybox ip route del default 2>/dev/null || true
 fi
 # User namespaces (cgroup v1 only): the nested engine maps its containers' root to an unprivileged
-# user of the host (dockremap, from 100000). The kernel mounts a new proc or sysfs in a user
-# namespace only where the whole of it is visible already: so the masks Docker lays over this
+# user of the host (dockremap, from uid and gid $SANDBOX_USERNS, to whom the grader hands the
+# submission). The kernel mounts a new proc or sysfs in a user namespace only where the whole of
+# it is visible already: so the masks Docker lays over this
 # container's /proc and /sys go (its root, holding SYS_ADMIN, could lift them anyway), and the
 # cgroup hierarchies move off /sys to /run/cgroup (runc and dockerd find them by mountinfo).
-if [ "${SANDBOX_USERNS:-}" = 1 ] && [ -d /sys/fs/cgroup/memory ]; then
+if [ "${SANDBOX_USERNS:-0}" != 0 ] && [ -d /sys/fs/cgroup/memory ]; then
+  echo "dockremap:$SANDBOX_USERNS:65536" | tee /etc/subuid > /etc/subgid
   mkdir -p /run/cgroup
   mount --move /sys/fs/cgroup /run/cgroup
   awk '$5 ~ "^/(proc|sys)/" {print $5}' /proc/self/mountinfo | sort -r | while read -r point; do

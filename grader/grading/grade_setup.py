@@ -23,7 +23,7 @@ from grader.model.exercise import Exercise
 from grader.model.result import Result
 from grader.sandbox import walk
 from grader.sandbox.context import ContextRefused, pack
-from grader.sandbox.guard import Guard
+from grader.sandbox.guard import guard_of
 from grader.sandbox.runner import ScriptResult, run_script
 from grader.sandbox.sandbox import Sandbox
 
@@ -73,7 +73,7 @@ def grade_setup(
 
 def _run(host: docker.DockerClient, sandbox: Sandbox, exercise: Exercise) -> ScriptResult:
     """Run setup.sh behind a guard, and note what the guard refused."""
-    with Guard(sandbox.socket, allowed_bind_roots=sandbox.bind_roots) as guard:
+    with guard_of(sandbox) as guard:
         script = run_script(
             host,
             sandbox,

@@ -15,7 +15,7 @@ from typing import Any
 import docker
 import docker.errors
 
-from grader.host import baseimages, engine, system
+from grader.host import baseimages, engine, system, userns
 from grader.host.baseimages import notebook_kernel, sandbox_engine
 
 MIN_FREE_GB = 5.0
@@ -50,10 +50,25 @@ def run_checks() -> tuple[list[Check], dict[str, Any] | None]:
         Check("cgroups", True, f"v{facts['cgroup_version']} ({facts['cgroup_driver']})"),
         _storage_driver(facts["storage_driver"]),
         submission_binds(facts["kernel_version"] or ""),
+        user_namespace(userns.userns_support(client)),
         *_image_checks(client),
         *_host_checks(facts["root_dir"]),
     ]
     return checks, facts
+
+
+def user_namespace(obstacle: str) -> Check:
+    """Whether sandboxes run their containers in a user namespace (their root no root of the host)."""
+    return Check(
+        "user namespace in sandboxes",
+        not obstacle,
+        f"on: a student container's root is uid {userns.REMAPPED_ROOT} of the host"
+        if not obstacle
+        else f"off: {obstacle}",
+        "Sandboxes still grade, their containers' root being the host's root: a cgroup v1 host "
+        "whose engine is neither rootless nor remapped gives them a user namespace.",
+        required=False,
+    )
 
 
 def _storage_driver(driver: str) -> Check:

@@ -10,6 +10,7 @@ socket is the guard's, never the engine's. It sees the submission at
 
 from __future__ import annotations
 
+import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,10 +65,14 @@ def guarded(
     guard's socket as its DOCKER_HOST, and holds no capability. Its root file
     system is read-only: it writes to /submission and to the bounded tmpfs
     folders of `scratch` (SCRATCH unless given), in memory. It gets the
-    sandbox's CPU, and its log is rotated.
+    sandbox's CPU, and its log is rotated. Under the sandbox's user namespace it
+    runs as the nested containers' root (the submission's owner), else as root.
     """
     assert sandbox.submission_volume is not None, "the sandbox holds no submission"
+    owner = sandbox.owner
+    scratch = dict(SCRATCH if scratch is None else scratch)
     return {
+        "user": "0:0" if owner is None else f"{owner}:{owner}",
         "labels": labels.run_labels(sandbox.run_id),
         "working_dir": SUBMISSION_DIR,
         "environment": {
@@ -84,7 +89,9 @@ def guarded(
         "cap_drop": ["ALL"],
         "security_opt": ["no-new-privileges"],
         "read_only": True,
-        "tmpfs": dict(SCRATCH if scratch is None else scratch),
+        "tmpfs": scratch
+        if owner is None
+        else {path: f"{o},uid={owner},gid={owner}" for path, o in scratch.items()},
         "group_add": guard_groups(guard_socket),
         "mem_limit": memory,
         "memswap_limit": memory,
@@ -95,10 +102,11 @@ def guarded(
 
 
 def guard_groups(guard_socket: Path) -> list[str]:
-    """The group the runner needs to open the guard's socket: none when the grader runs as root (the
-    socket is root's, and the runner's root), the grader's group otherwise (the socket is open to it)."""
-    owner = guard_socket.stat()
-    return [] if owner.st_uid == 0 else [str(owner.st_gid)]
+    """The group the runner needs to open the guard's socket: none when the socket is its owner's
+    alone (a root grader's, for a root runner), else the socket's group (the grader's, or the
+    sandbox's remapped root's)."""
+    found = guard_socket.stat()
+    return [str(found.st_gid)] if found.st_mode & stat.S_IRWXG else []
 
 
 def run_script(

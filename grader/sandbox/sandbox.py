@@ -22,6 +22,7 @@ import time
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import docker
 import docker.errors
@@ -30,6 +31,7 @@ from docker.models.volumes import Volume
 
 from grader.errors import SetupError
 from grader.host import labels, leftovers
+from grader.host.userns import REMAPPED_ROOT, userns_support
 from grader.sandbox.paths import GUARD_DIR, SOCKET_DIR, SUBMISSION_DIR
 from grader.text import decode, last_lines
 
@@ -50,6 +52,7 @@ NO_NEW_CONNECTIONS = ["-i", f"{BRIDGE_PREFIX}+", "-m", "conntrack", "!", "--ctst
 connection in through a sandbox's bridge. The host's own connections to published ports are answered."""
 OFFLINE_DNS = ["timeout:1", "attempts:1"]  # offline, a name (a `FROM` not loaded) fails in 1 s, not 20
 NO_IPV6 = {"net.ipv6.conf.all.disable_ipv6": "1", "net.ipv6.conf.default.disable_ipv6": "1"}
+HAND_OVER_FAILED = 99  # the exit code of the sandbox's command that hands the submission over
 INSIDE_VARIABLE = "GRADER_INSIDE_SANDBOX"
 """Set (to 1) where the Docker engine at hand is already a sandbox's: in `grader autograde`'s kernels."""
 
@@ -81,12 +84,12 @@ class Sandbox:
         limits: SandboxLimits = SandboxLimits(),
         submission: bytes | None = None,
         outside: bool = False,
-        userns: bool = False,
+        userns: bool | None = None,
     ) -> None:
         """`outside`: whether the sandbox may reach the world beyond this machine (an exercise that
         declares network); without it the sandbox has no route off its own network. `userns`: the
-        nested engine runs its containers in a user namespace (`--userns-remap`; cgroup v1 hosts),
-        their root an unprivileged user of the host."""
+        nested engine runs its containers in a user namespace (`--userns-remap`), their root
+        REMAPPED_ROOT on the host; None (the default) where the machine allows it (`userns_support`)."""
         self.host = host
         self.outside = outside
         self.userns = userns
@@ -115,9 +118,11 @@ class Sandbox:
     def start(self) -> docker.DockerClient:
         """Start the nested engine and return a client for it."""
         self._require_image()
+        if self.userns is None:
+            self.userns = not userns_support(self.host)
         self._socket_dir = Path(tempfile.mkdtemp(prefix=f"grader-{os.getpid()}-{self.run_id}-"))
         self._volume = self._tmpfs(self.limits.disk)
-        network = self._network()
+        confinement = self._confinement()
         mounts = {
             self._volume.name: {"bind": "/var/lib/docker", "mode": "rw"},
             str(self._socket_dir): {"bind": SOCKET_DIR, "mode": "rw"},
@@ -131,16 +136,11 @@ class Sandbox:
             detach=True,
             name=f"grader-sandbox-{self.run_id}",
             labels=labels.run_labels(self.run_id),
-            network=network,
             environment={
                 "SANDBOX_OFFLINE": str(int(not self.outside)),
-                "SANDBOX_USERNS": str(int(self.userns)),
+                "SANDBOX_USERNS": str(REMAPPED_ROOT if self.userns else 0),
             },
-            dns_opt=[] if self.outside else OFFLINE_DNS,
-            sysctls=NO_IPV6,
-            cap_drop=["ALL"],
-            cap_add=list(CAPABILITIES),
-            security_opt=[f"seccomp={SECCOMP_PROFILE.read_text()}", "apparmor=unconfined"],
+            **confinement,
             mem_limit=self.limits.memory,
             memswap_limit=self.limits.memory,
             nano_cpus=int(self.limits.cpus * 1e9),
@@ -150,28 +150,57 @@ class Sandbox:
         )
         if self.submission is not None:
             self._container.put_archive(SUBMISSION_DIR, self.submission)
-            self.binds_allowed = self._refuse_symlinks_in_submission()
+            self.binds_allowed = self._prepare_submission()
         self.client = self._wait_for_engine()
+        if self.userns and "name=userns" not in self.client.info().get("SecurityOptions", []):
+            raise SandboxError("The sandbox engine did not start its user namespace (--userns-remap).")
         return self.client
 
-    def _refuse_symlinks_in_submission(self) -> bool:
-        """Remount the submission folder `nosymfollow` where the sandbox's engine sees it; whether that
-        held (Linux 5.10 and later).
+    @property
+    def owner(self) -> int | None:
+        """The host uid and gid (one number) of a nested container's root, to whom the submission, the
+        runner and the guard's socket are handed: None when it is root (no user namespace)."""
+        return REMAPPED_ROOT if self.userns else None
+
+    def _prepare_submission(self) -> bool:
+        """Hand the submission to the nested containers' root and remount it `nosymfollow` where the
+        sandbox's engine sees it; whether the remount held (Linux 5.10 and later).
 
         The engine follows symbolic links in a bind mount's source, so a link planted
         in the folder (`ln -s /run/sandbox x`) would hand a container the engine's own
         socket, past the guard; on a `nosymfollow` mount the engine cannot follow it.
+        Under a user namespace the folder and all in it become REMAPPED_ROOT's (links
+        themselves, never what they point to), so a bind of it works as on a student's
+        machine while nothing else of the sandbox is that user's to write.
         """
         assert self._container is not None
+        hand_over = (
+            ""
+            if self.owner is None
+            else f"chown -R -h {self.owner}:{self.owner} {SUBMISSION_DIR} || exit {HAND_OVER_FAILED}; "
+        )
         remount = f"mount -o remount,bind,nosymfollow {SUBMISSION_DIR}"
-        command = f"{remount} && grep ' {SUBMISSION_DIR} ' /proc/self/mountinfo"
+        command = f"{hand_over}{remount} && grep ' {SUBMISSION_DIR} ' /proc/self/mountinfo"
         code, output = self._container.exec_run(["sh", "-c", command])
+        if code == HAND_OVER_FAILED:
+            raise SandboxError(f"The submission could not be handed to the sandbox's user:\n{decode(output)}")
         return code == 0 and "nosymfollow" in decode(output)
 
     @property
     def bind_roots(self) -> tuple[str, ...]:
         """The folders the guard may let a container bind: the submission's, if links there are inert."""
         return (SUBMISSION_DIR,) if self.binds_allowed else ()
+
+    def _confinement(self) -> dict[str, Any]:
+        """The sandbox container's options that confine it: its own network, capabilities, seccomp."""
+        return {
+            "network": self._network(),
+            "dns_opt": [] if self.outside else OFFLINE_DNS,
+            "sysctls": NO_IPV6,
+            "cap_drop": ["ALL"],
+            "cap_add": list(CAPABILITIES),
+            "security_opt": [f"seccomp={SECCOMP_PROFILE.read_text()}", "apparmor=unconfined"],
+        }
 
     def _network(self) -> str:
         """A network for this sandbox alone, with no route off the machine unless `outside`."""
@@ -211,7 +240,7 @@ class Sandbox:
         assert self._container is not None, "the sandbox is not started"
         self._container.reload()
         networks = self._container.attrs["NetworkSettings"]["Networks"]
-        return str(networks[f"grader-sandbox-{self.run_id}"]["IPAddress"])
+        return str(networks[self._container.attrs["HostConfig"]["NetworkMode"]]["IPAddress"])
 
     def _require_image(self) -> None:
         try:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from grader.commands import doctor
-from grader.host import baseimages, engine
+from grader.host import baseimages, engine, userns
 from grader.host import doctor as probes
 
 
@@ -81,3 +81,14 @@ def test_binds_of_submission_folders_need_a_kernel_with_nosymfollow(kernel: str,
     check = probes.submission_binds(kernel)
     assert (check.ok, check.required) == (allowed, False)
     assert check.detail.startswith("allowed" if allowed else "refused")
+
+
+@pytest.mark.parametrize(("obstacle", "ok"), [("", True), ("the host uses cgroup v2; ...", False)])
+def test_the_user_namespace_check_says_why_it_is_off(obstacle: str, ok: bool) -> None:
+    check = probes.user_namespace(obstacle)
+    assert (check.ok, check.required) == (ok, False)
+    assert check.detail == (
+        f"on: a student container's root is uid {userns.REMAPPED_ROOT} of the host"
+        if ok
+        else f"off: {obstacle}"
+    )

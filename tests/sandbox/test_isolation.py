@@ -30,12 +30,13 @@ from docker.models.containers import Container
 
 from grader.course import notebook_sandbox
 from grader.host import labels
+from grader.host import userns as userns_module
 from grader.host.baseimages import notebook_kernel, sandbox_engine
 from grader.sandbox import runner
 from grader.sandbox import sandbox as sandbox_module
 from grader.sandbox.build import build
 from grader.sandbox.context import pack
-from grader.sandbox.guard import Guard
+from grader.sandbox.guard import Guard, guard_of
 from grader.sandbox.runner import ScriptResult, run_script
 from grader.sandbox.sandbox import CAPABILITIES, SECCOMP_PROFILE, Sandbox, SandboxLimits
 from tests.sandboxes import BUSYBOX, SMALL, started
@@ -158,26 +159,81 @@ def test_runcs_leaked_descriptor_escape_stays_closed(
         container.remove(force=True)
 
 
+def _host_processes_of(container_id: str) -> list[int]:
+    """The host's pids of a nested container's processes, found by its id in their cgroup paths."""
+    found = []
+    for cgroup in Path("/proc").glob("[0-9]*/cgroup"):
+        with contextlib.suppress(OSError):
+            if container_id in cgroup.read_text():
+                found.append(int(cgroup.parent.name))
+    return found
+
+
+def _host_status(pid: int, field: str) -> list[str]:
+    """A field of /proc/<pid>/status as the host sees it (`Uid:` gives real, effective, saved, fs)."""
+    line = next(
+        line for line in Path(f"/proc/{pid}/status").read_text().splitlines() if line.startswith(field)
+    )
+    return line.split()[1:]
+
+
+@pytest.mark.hostile
 @pytest.mark.usefixtures("leaves_nothing")
-def test_with_user_namespaces_a_nested_containers_root_is_nobody_on_the_host(
-    host_engine: docker.DockerClient,
+def test_a_container_a_script_starts_runs_as_an_unprivileged_user_of_the_host(
+    host_engine: docker.DockerClient, tmp_path: Path
 ) -> None:
-    """The opt-in `userns`: the nested engine remaps its containers' root to 100000 and up, and
-    still starts, limits and execs into them."""
-    sandbox = Sandbox(host_engine, sandbox_engine.TAG, run_id=labels.new_run_id(), limits=SMALL, userns=True)
-    with sandbox:
-        sandbox.load_images([BUSYBOX])
-        assert sandbox.client is not None
-        assert "name=userns" in sandbox.client.info()["SecurityOptions"]
-        container = sandbox.client.containers.run(BUSYBOX, ["sleep", "60"], detach=True, mem_limit="64m")
-        try:
-            assert container.exec_run(["id", "-u"]).output == b"0\n"  # root inside
-            container.reload()
-            pid = container.attrs["State"]["Pid"]
-            _, status = _in_sandbox(host_engine, sandbox, f"grep ^Uid: /proc/{pid}/status")
-            assert status.split()[1] == "100000", status  # an unprivileged user outside
-        finally:
-            container.remove(force=True)
+    """By default the nested engine maps its containers' root to REMAPPED_ROOT: root inside, seen from
+    the host (its /proc, its uid_map) an unprivileged user, and its limits still set."""
+    if reason := userns_module.userns_support(host_engine):
+        pytest.skip(f"no user namespace on this machine: {reason}")
+    (tmp_path / "setup.sh").write_text(
+        "docker run -d --name kept --memory 64m busybox sleep 600 >/dev/null\n"
+    )
+    sandbox = started(host_engine, submission=pack(tmp_path, limit_bytes=1 << 20, required="setup.sh").tar)
+    try:
+        with guard_of(sandbox) as guard:
+            result = run_script(
+                host_engine, sandbox, guard_socket=guard.socket, script="setup.sh", timeout_s=60
+            )
+        assert result.exit_code == 0 and sandbox.client is not None, result.output
+        kept = sandbox.client.containers.get("kept")
+        assert kept.exec_run(["id", "-u"]).output == b"0\n"  # root inside
+        assert kept.attrs["HostConfig"]["Memory"] == 64 * 1024 * 1024
+        pids = _host_processes_of(str(kept.id))
+        assert pids, "the nested container's process is not visible from the host"
+        remapped = str(userns_module.REMAPPED_ROOT)
+        for pid in pids:
+            assert _host_status(pid, "Uid:") == _host_status(pid, "Gid:") == [remapped] * 4
+            assert Path(f"/proc/{pid}/uid_map").read_text().split() == ["0", remapped, "65536"]
+    finally:
+        sandbox.close()
+
+
+@pytest.mark.hostile
+@pytest.mark.usefixtures("leaves_nothing")
+def test_a_nested_containers_root_cannot_write_what_the_hosts_root_owns(
+    host_engine: docker.DockerClient, sandbox: Sandbox
+) -> None:
+    """Handed a bind past the guard (as an escape from the guard or from its container would be), a
+    nested container's root is no root of the host: a file and the engine's socket stay out of reach."""
+    assert sandbox.client is not None
+    code, _ = _in_sandbox(host_engine, sandbox, "echo kept > /tmp/host-owned && chmod 644 /tmp/host-owned")
+    assert code == 0
+    binds = {
+        "/tmp/host-owned": {"bind": "/f", "mode": "rw"},
+        "/run/sandbox": {"bind": "/engine", "mode": "rw"},
+    }
+    script = "echo changed > /f; ls /engine; [ -w /engine/docker.sock ] && echo engine writable; cat /f"
+    container = sandbox.client.containers.run(BUSYBOX, ["sh", "-c", script], volumes=binds, detach=True)
+    try:
+        container.wait(timeout=30)
+        output = container.logs().decode(errors="replace")
+    finally:
+        container.remove(force=True)
+    assert "Permission denied" in output and output.endswith("kept\n"), output
+    assert "docker.sock" not in output and "engine writable" not in output, output
+    _, after = _in_sandbox(host_engine, sandbox, "cat /tmp/host-owned; rm /tmp/host-owned")
+    assert after == "kept\n"
 
 
 # Bounded runners and kernels
@@ -194,7 +250,7 @@ def run(host_engine: docker.DockerClient, tmp_path: Path) -> Iterator[Callable[.
         packed = pack(tmp_path, limit_bytes=1 << 20, required="setup.sh")
         sandbox = started(host_engine, limits, packed.tar)
         opened.append(sandbox)
-        with Guard(sandbox.socket, allowed_bind_roots=sandbox.bind_roots) as guard:
+        with guard_of(sandbox) as guard:
             watcher = threading.Thread(target=during, args=(f"grader-runner-{sandbox.run_id}",), daemon=True)
             if during is not None:
                 watcher.start()

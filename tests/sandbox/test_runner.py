@@ -11,7 +11,7 @@ import pytest
 from grader.host import labels
 from grader.host.baseimages import sandbox_engine
 from grader.sandbox.context import pack
-from grader.sandbox.guard import Guard
+from grader.sandbox.guard import guard_of
 from grader.sandbox.runner import ScriptResult, run_script
 from grader.sandbox.sandbox import Sandbox, SandboxLimits
 
@@ -37,7 +37,7 @@ def run(host_engine: docker.DockerClient, tmp_path: Path) -> Iterator[Run]:
         opened.append(sandbox)
         sandbox.start()
         sandbox.load_images(["busybox:latest"])
-        with Guard(sandbox.socket, allowed_bind_roots=sandbox.bind_roots) as guard:  # as grade_setup
+        with guard_of(sandbox) as guard:  # as grade_setup
             return run_script(
                 host_engine, sandbox, guard_socket=guard.socket, script="setup.sh", timeout_s=timeout_s
             )
@@ -98,12 +98,16 @@ def test_a_script_that_never_ends_is_stopped_at_its_time_limit(run: Run) -> None
 
 
 def test_a_folder_of_the_submission_can_be_shared_with_a_container(run: Run) -> None:
+    """Both ways, under the sandbox's user namespace too: the submission is its containers' root's."""
     result = run(
         "mkdir data && echo hi > data/f\n"
         'docker run --rm -v "$PWD/data:/d" busybox cat /d/f\n'
         'docker run --rm --mount "type=bind,source=$PWD/data,target=/d,readonly" busybox cat /d/f\n'
+        'docker run --rm -v "$PWD:/s" busybox sh -c "echo back > /s/data/g && echo and > /s/given.txt"\n'
+        "cat data/g given.txt && echo again >> data/g && rm data/g\n",
+        **{"given.txt": "handed in\n"},
     )
-    assert (result.exit_code, result.output) == (0, "hi\nhi\n")
+    assert (result.exit_code, result.output) == (0, "hi\nhi\nback\nand\n"), result.output
 
 
 PLANTED_LINKS = {

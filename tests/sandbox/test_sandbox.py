@@ -15,6 +15,7 @@ import pytest
 from docker.models.containers import Container, ContainerCollection
 
 from grader.host import labels, leftovers
+from grader.host import userns as userns_module
 from grader.host.baseimages import sandbox_engine
 from grader.sandbox import sandbox as sandbox_module
 from grader.sandbox.paths import SUBMISSION_DIR
@@ -208,8 +209,8 @@ def test_nosymfollow_is_what_keeps_a_planted_link_from_the_engines_socket(
             holding.client.containers.run("busybox:latest", ["ls", "/x"], volumes=through_link, remove=True)
 
         holding._container.exec_run(["mount", "-o", "remount,bind,symfollow", SUBMISSION_DIR])
-        listed = holding.client.containers.run(
-            "busybox:latest", ["ls", "/x"], volumes=through_link, remove=True
+        listed = holding.client.containers.run(  # as the engine's root: its user namespace is another layer
+            "busybox:latest", ["ls", "/x"], volumes=through_link, remove=True, userns_mode="host"
         )
         assert b"docker.sock" in listed, "without nosymfollow the link reaches the engine's socket"
 
@@ -266,3 +267,41 @@ def test_only_a_kernel_behind_a_guard_counts_as_inside_a_sandbox(
     monkeypatch.setenv(INSIDE_VARIABLE, variable)
     monkeypatch.setenv("DOCKER_HOST", docker_host)
     assert sandbox_module.inside() is inside
+
+
+@pytest.mark.usefixtures("leaves_nothing")
+def test_where_the_machine_allows_no_user_namespace_a_sandbox_starts_without_one(
+    host_engine: docker.DockerClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sandbox_module, "userns_support", lambda host: "the host uses cgroup v2; ...")
+    with Sandbox(host_engine, sandbox_engine.TAG, run_id=labels.new_run_id(), limits=SMALL) as plain:
+        assert plain.client is not None
+        assert (plain.userns, plain.owner) == (False, None)
+        assert "name=userns" not in plain.client.info()["SecurityOptions"]
+
+
+@pytest.mark.usefixtures("leaves_nothing")
+def test_by_default_the_submission_is_handed_to_the_nested_containers_root(
+    host_engine: docker.DockerClient, tmp_path: Path
+) -> None:
+    """Its folder and files (links themselves, not what they point to) and nothing else of the sandbox."""
+    if reason := userns_module.userns_support(host_engine):
+        pytest.skip(f"no user namespace on this machine: {reason}")
+    (tmp_path / "dir").mkdir()
+    (tmp_path / "dir" / "file").write_text("x")
+    (tmp_path / "link").symlink_to("dir/file")
+    (tmp_path / "escape").symlink_to("/etc/passwd")  # a link out: the link is handed over, never /etc
+    tar = io.BytesIO()
+    with tarfile.open(fileobj=tar, mode="w") as archive:
+        archive.add(tmp_path, arcname=".")
+    with Sandbox(
+        host_engine, sandbox_engine.TAG, run_id=labels.new_run_id(), submission=tar.getvalue()
+    ) as held:
+        owner = str(userns_module.REMAPPED_ROOT)
+        assert held.owner == userns_module.REMAPPED_ROOT
+        listing = f"find / /submission -xdev \\( -user {owner} -o -group {owner} \\) -print | sort -u"
+        code, output = _container(host_engine, held).exec_run(["sh", "-c", listing])
+        assert code == 0
+        found = output.decode().split()
+        handed = [f"/submission{name}" for name in ("", "/dir", "/dir/file", "/escape", "/link")]
+        assert found == [*handed, "/var/lib/docker"]  # the engine's storage, its group's to traverse

@@ -39,12 +39,13 @@ from grader.sandbox.guard import policy
 from grader.sandbox.guard.body import CHUNK, at_most, canonical_json, framing, pieces, send_body
 from grader.sandbox.guard.request import Request, read_request, upstream_headers
 from grader.sandbox.guard.wire import BadMessage, CutShort, encode, json_response, read_head
+from grader.sandbox.sandbox import Sandbox
 
 log = logging.getLogger(__name__)
 
 SOCKET_NAME = "docker.sock"
-SOCKET_MODE_ROOT, FOLDER_MODE_ROOT = 0o600, 0o700  # the grader runs as root: its runners are root too
-SOCKET_MODE_GROUP, FOLDER_MODE_GROUP = 0o660, 0o710  # otherwise its runners get the grader's group
+SOCKET_MODE_ROOT, FOLDER_MODE_ROOT = 0o600, 0o700  # a root grader's, for root runners
+SOCKET_MODE_GROUP, FOLDER_MODE_GROUP = 0o660, 0o710  # otherwise its runners get the socket's group
 MAX_CONNECTIONS = 64
 MAX_REFUSALS = 200
 """Refusals kept for the feedback; a script refused in a loop must not fill the grader's memory."""
@@ -73,9 +74,18 @@ class Refusal:
 class Guard:
     """A checked door to one sandbox engine, served on `socket`; use it as a context manager."""
 
-    def __init__(self, upstream: str | os.PathLike[str], *, allowed_bind_roots: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        upstream: str | os.PathLike[str],
+        *,
+        allowed_bind_roots: tuple[str, ...] = (),
+        client_group: int | None = None,
+    ) -> None:
+        """`client_group`: the group of a runner that is not root (a sandbox's remapped root), to whom
+        a root grader opens the socket; a grader that is not root opens it to its own group."""
         self.upstream = os.fspath(upstream)
         self.allowed_bind_roots = allowed_bind_roots
+        self.client_group = client_group
         self.folder: Path | None = None
         self._lock = threading.Lock()
         self._refusals: list[Refusal] = []
@@ -109,17 +119,23 @@ class Guard:
     def start(self) -> Path:
         """Listen on a new socket in a new folder, open to the grader's own user (and group) alone.
 
-        The runner is root without capabilities: it gets in as the owner when the
-        grader runs as root (0700 and 0600), and through the grader's group, which
-        it is given, when the grader does not (0710 and 0660). The folder stays
-        0700 (mkdtemp's) until the socket's mode is set, so no one gets in between.
+        A root runner without capabilities gets in as the owner when the grader runs
+        as root (0700 and 0600); a runner that is the sandbox's remapped root, through
+        `client_group`, which a root grader gives the socket (0710 and 0660, still
+        root's); any runner through the grader's group, which it is given, when the
+        grader is not root (0710 and 0660). The folder stays 0700 (mkdtemp's) until
+        the socket's mode and group are set, so no one gets in between.
         """
         self.folder = Path(tempfile.mkdtemp(prefix=f"grader-{os.getpid()}-guard-"))
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         listener.bind(str(self.socket))
         by_root = os.getuid() == 0
-        self.socket.chmod(SOCKET_MODE_ROOT if by_root else SOCKET_MODE_GROUP)
-        self.folder.chmod(FOLDER_MODE_ROOT if by_root else FOLDER_MODE_GROUP)
+        owner_only = by_root and self.client_group is None
+        if by_root and self.client_group is not None:
+            for path in (self.socket, self.folder):
+                os.chown(path, -1, self.client_group)
+        self.socket.chmod(SOCKET_MODE_ROOT if owner_only else SOCKET_MODE_GROUP)
+        self.folder.chmod(FOLDER_MODE_ROOT if owner_only else FOLDER_MODE_GROUP)
         listener.listen(MAX_CONNECTIONS)
         listener.settimeout(ACCEPT_POLL_S)
         self._spawn(self._accept_loop, listener)
@@ -360,3 +376,9 @@ def _pump(source: io.BufferedReader, destination: Socket) -> None:
     finally:
         with contextlib.suppress(OSError):
             destination.shutdown(socket.SHUT_WR)
+
+
+def guard_of(sandbox: Sandbox) -> Guard:
+    """A guard for `sandbox`'s engine (not started): binds of its submission allowed where links there
+    are inert, its socket open to the sandbox's runners."""
+    return Guard(sandbox.socket, allowed_bind_roots=sandbox.bind_roots, client_group=sandbox.owner)

@@ -436,7 +436,7 @@ def test_only_small_json_configurations_are_read_whole(method: str, path: str, n
     assert policy.needs_body(method, path) is needed
 
 
-# The allowlist: what the docker CLIs send, captured (tests/guard/fixtures/cli-*.json), and odd shapes.
+# The allowlist: what the docker CLIs send, captured (fixtures/cli-*.json beside this file), and odd shapes.
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CAPTURED = [
