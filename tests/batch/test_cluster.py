@@ -76,15 +76,15 @@ class Cluster:
             "PYTHONPATH": str(ROOT),  # the workers import this module's grading hooks
             "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "1",  # a poisoned task kills 2 workers
         }
-        log = (self.folder / f"{name}-{len(self.processes)}.log").open("wb")
-        process = subprocess.Popen(
-            [str(GRADER), *args, *tls],
-            cwd=ROOT,
-            env=environment,
-            stdout=log,
-            stderr=log,
-            start_new_session=True,
-        )
+        with (self.folder / f"{name}-{len(self.processes)}.log").open("wb") as log:  # the child keeps its own
+            process = subprocess.Popen(
+                [str(GRADER), *args, *tls],
+                cwd=ROOT,
+                env=environment,
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
+            )
         self.processes.append(process)
         return process
 
