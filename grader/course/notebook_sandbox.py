@@ -10,9 +10,10 @@ and network, the submission at /submission (the notebook and the executed copy
 in its .grader-run folder), and the guard's socket as its DOCKER_HOST, so `!docker run ...`
 in a cell reaches the sandbox's engine and nothing else. Of what the kernel
 wrote, only outputs and execution counts are kept, on the cells nbgrader gave;
-a check cell's output is the host's score. Graded cells that did not run (the
-time limit was reached, the kernel died) get an error output, so nbgrader gives
-them no points instead of full marks.
+a check cell's output is the host's score, for which the host reads the
+student's answers the runner wrote next to the executed copy as literal data.
+Graded cells that did not run (the time limit was reached, the kernel died) get
+an error output, so nbgrader gives them no points instead of full marks.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from nbformat import NotebookNode
 
 from grader.course import notebook_score
 from grader.course.notebook import Sandboxed
-from grader.course.notebook_run import GO, POLL_S, REACHED
+from grader.course.notebook_run import ANSWERS, GO, POLL_S, REACHED
 from grader.course.notebook_score import CheckCell
 from grader.grading.grade_setup import SUBMISSION_BYTES
 from grader.host import labels
@@ -105,7 +106,8 @@ def _execute(
         def score(index: int) -> None:
             with notebook_score.folder_copy(engine, SUBMISSION_DIR) as copy:
                 where = Sandboxed(sandbox.client, sandbox.address, copy, base_images)
-                scores[index] = notebook_score.run(at[index].source, where)
+                said = notebook_score.read_answers(copy / RUN_FOLDER / ANSWERS.format(index))
+                scores[index] = notebook_score.run(at[index].source, where, said)
 
         with guard_of(sandbox) as guard:
             kernel = _kernel(host, sandbox, guard.socket, timeout_s, sorted(at))

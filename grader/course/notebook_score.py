@@ -10,10 +10,15 @@
 A check cell is a locked, graded code cell of the instructor's whose last statement calls `check`
 or `task` (grader.course.notebook). Its code is read from nbgrader's gradebook (the instructor's source),
 never from the submission, and runs in the grader's process with a copy of the notebook's folder
-as its working directory. All the host takes from the kernel's side is *when* a check cell is
-reached: a forged signal can only make the host run the real checks. Nothing the kernel printed,
-returned or wrote into the executed notebook reaches a check cell's score, and a check cell the
-run never reached scores 0, whatever the engine holds.
+as its working directory. The host takes from the kernel's side *when* a check cell is reached
+(a forged signal can only make the host run the real checks) and the student's answers: the
+reprs, made in the kernel, of the names the cell's code reads but does not define (09's
+`init_pid`; grader.course.notebook_run.free_names of the gradebook's source, never of the
+kernel's). Each is parsed as a small literal (`answer`), never run, imported or unpickled, and
+bound to its name; anything else leaves the name undefined. A forged answer is at most a wrong
+one: the checks still compare it with the engine. Nothing else the kernel printed, returned or
+wrote into the executed notebook reaches a check cell's score, and a check cell the run never
+reached scores 0, whatever the engine holds.
 """
 
 from __future__ import annotations
@@ -22,9 +27,10 @@ import ast
 import contextlib
 import copy
 import io
+import json
 import tarfile
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -36,10 +42,14 @@ from nbformat import NotebookNode
 from nbgrader.api import Gradebook, MissingEntry
 
 from grader.course.notebook import Sandboxed, Score, sandboxed
+from grader.course.notebook_run import MAX_NAMES, MAX_VALUE_CHARS, free_names
 
 CHECK_CALLS = frozenset({"check", "task"})
 FOLDER_BYTES = 256 * 1024 * 1024  # the copy of a notebook's folder (its volume holds 128 MB)
 NOT_SCORED = "NotScored"
+ANSWERS_BYTES = MAX_NAMES * (6 * MAX_VALUE_CHARS + 256)  # a JSON object of MAX_NAMES escaped reprs
+ANSWER_DEPTH, ANSWER_ITEMS = 3, 100  # how deep a list/tuple/dict answer nests, how many items each holds
+SCALARS = (bool, int, float, str, type(None))
 
 
 @dataclass(frozen=True)
@@ -122,14 +132,14 @@ def grade_id(cell: NotebookNode) -> str:
     return str(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", ""))
 
 
-def run(source: str, where: Sandboxed) -> list[NotebookNode]:
+def run(source: str, where: Sandboxed, said: Mapping[str, str] | None = None) -> list[NotebookNode]:
     """Run a check cell's code on the host against `where`; its outputs: the Score it ends with.
-    Names the cell reads from the student's kernel (an answer such as `init_pid`) are not there:
-    what reads them fails."""
+    The names it reads from the student's kernel (an answer such as `init_pid`) are bound to what
+    the kernel `said` of them, where that is a literal (`answers`); the others are undefined."""
     tree = ast.parse(source)
     last = tree.body.pop()
     assert isinstance(last, ast.Expr), "a check cell ends with check(...) or task(...)"
-    namespace: dict[str, object] = {"__name__": "__check_cell__"}
+    namespace: dict[str, object] = {**answers(source, said or {}), "__name__": "__check_cell__"}
     try:
         with sandboxed(where), contextlib.chdir(where.folder), contextlib.redirect_stdout(io.StringIO()):
             exec(
@@ -147,6 +157,56 @@ def run(source: str, where: Sandboxed) -> list[NotebookNode]:
             execution_count=None,
         )
     ]
+
+
+def answers(source: str, said: Mapping[str, str]) -> dict[str, object]:
+    """The values of the names the check cell `source` (the gradebook's) reads but does not
+    define, from the reprs the kernel `said` of them: those that are `answer`s."""
+    found = {name: answer(said.get(name)) for name in free_names(source)}
+    return {name: value for name, value in found.items() if value is not NOT_AN_ANSWER}
+
+
+NOT_AN_ANSWER = object()
+
+
+def answer(text: object) -> object:
+    """The value of `text`, a repr the kernel made, if it is a literal of SCALARS, or a list,
+    tuple or dict of them (ANSWER_DEPTH deep, ANSWER_ITEMS long at most) of at most
+    MAX_VALUE_CHARS characters; else NOT_AN_ANSWER. Parsed, never run."""
+    if not isinstance(text, str) or len(text) > MAX_VALUE_CHARS:
+        return NOT_AN_ANSWER
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return NOT_AN_ANSWER
+    return value if _plain(value, ANSWER_DEPTH) else NOT_AN_ANSWER
+
+
+def _plain(value: object, depth: int) -> bool:
+    """Whether `value` is one of SCALARS, or a small container of them at most `depth` deep."""
+    if isinstance(value, SCALARS):
+        return True
+    if depth == 0 or not isinstance(value, (list, tuple, dict)) or len(value) > ANSWER_ITEMS:
+        return False
+    if isinstance(value, dict):
+        return all(_plain(key, 0) and _plain(item, depth - 1) for key, item in value.items())
+    return all(_plain(item, depth - 1) for item in value)
+
+
+def read_answers(path: Path) -> dict[str, str]:
+    """The reprs the kernel wrote to `path` (grader.course.notebook_run.report_answers), by name:
+    {} unless it is a plain file of at most ANSWERS_BYTES holding a JSON object."""
+    try:
+        if path.is_symlink() or not path.is_file():
+            return {}
+        with path.open("rb") as handle:
+            data = handle.read(ANSWERS_BYTES + 1)
+        said = json.loads(data) if len(data) <= ANSWERS_BYTES else None
+    except (OSError, ValueError, RecursionError):
+        return {}
+    if not isinstance(said, dict):
+        return {}
+    return {name: text for name, text in said.items() if isinstance(text, str)}
 
 
 def not_scored(reason: str) -> NotebookNode:

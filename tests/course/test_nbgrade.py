@@ -171,10 +171,15 @@ def _check_outputs(course: Path, student: str) -> list[str]:
     """The points each check cell of the student's autograded notebook shows (what feedback shows)."""
     graded = nbformat.read(course / "autograded" / student / ASSIGNMENT / NOTEBOOK, as_version=4)
     return [
-        "".join(o.get("data", {}).get("text/plain", o.get("ename", "")) for o in cell.outputs)
+        _points_shown(cell)
         for cell in graded.cells
         if nbgrader(cell).get("grade") and not nbgrader(cell).get("solution")
     ]
+
+
+def _points_shown(cell: nbformat.NotebookNode) -> str:
+    """The points a graded cell shows, or its error's name."""
+    return "".join(o.get("data", {}).get("text/plain", o.get("ename", "")) for o in cell.outputs)
 
 
 @pytest.mark.usefixtures("leaves_nothing")
@@ -248,6 +253,7 @@ SOLVED_IN_THE_SANDBOX = {
     "docker-compose through the guard": ("11-orchestration", 10),
     "check cells that build Dockerfiles on the sandbox's engine": ("08-dockerfiles", 40),
     "bind mounts of the notebook's folders": ("10-storage", 15),
+    "an answer of the kernel's read by globals().get (web_port)": ("03-ports", 17),
 }
 
 
@@ -265,3 +271,56 @@ def test_a_solved_notebook_earns_full_marks_in_the_sandbox(
     with (course_dir / "grades.csv").open(newline="") as handle:
         [row] = list(csv.DictReader(handle))
     assert (float(row["score"]), float(row["max_score"])) == (points, points)
+
+
+HOOD, HOOD_NOTEBOOK = "09-under-the-hood", "under-the-hood.ipynb"
+INIT_PID_ANSWER = "init-pid-answer"
+
+
+def _hood_class(host_marker: Path) -> dict[str, tuple[str, float, str]]:
+    """What each student adds to 09's solved init_pid cell, their score, the init_pid check's points.
+    Solved, 09 scores 11/15 (the client in a container needs the socket, which the guard refuses);
+    a wrong init_pid loses that expectation's 2 points, whatever the kernel holds."""
+    touch = f"__import__('pathlib').Path({str(host_marker)!r}).touch()"
+    evil = f"class Evil:\n    def __repr__(self):\n        return {touch!r}  # runs in the kernel\n"
+    return {
+        "solved": ("", 11, "3"),
+        "wrong": ("init_pid += 1", 9, "1"),
+        "code": (f"init_pid = {touch!r}", 9, "1"),
+        "repr": (f"{evil}init_pid = Evil()", 9, "1"),
+    }
+
+
+def _submit_hood(course: Path, student: str, added: str) -> None:
+    """Hand in 09 solved, with `added` at the end of its init_pid answer cell."""
+    notebook = nbformat.read(course / "source" / HOOD / HOOD_NOTEBOOK, as_version=4)
+    [cell] = [c for c in notebook.cells if nbgrader(c).get("grade_id") == INIT_PID_ANSWER]
+    cell.source += f"\n{added}\n"
+    folder = course / "submitted" / student / HOOD
+    folder.mkdir(parents=True)
+    nbformat.write(notebook, folder / HOOD_NOTEBOOK)
+
+
+@pytest.mark.timeout(900)
+@pytest.mark.usefixtures("leaves_nothing")
+def test_a_check_cell_reads_the_kernel_s_answers_as_data_never_as_code(
+    course_dir: Path, tmp_path: Path
+) -> None:
+    marker = tmp_path / "the-host-ran-the-kernel-s-code"
+    students = _hood_class(marker)
+    for student, (added, _, _) in students.items():
+        _submit_hood(course_dir, student, added)
+
+    assert autograde.main(course=course_dir, assignments=[HOOD], timeout_s=600, jobs=2) == 0
+
+    with (course_dir / "grades.csv").open(newline="") as handle:
+        scores = {
+            row["student_id"]: (float(row["score"]), float(row["max_score"]))
+            for row in csv.DictReader(handle)
+        }
+    assert scores == {student: (points, 15) for student, (_, points, _) in students.items()}
+    for student, (_, _, init_pid_points) in students.items():
+        graded = nbformat.read(course_dir / "autograded" / student / HOOD / HOOD_NOTEBOOK, as_version=4)
+        [check] = [c for c in graded.cells if nbgrader(c).get("grade_id") == "init-pid-check"]
+        assert _points_shown(check) == init_pid_points, student
+    assert not marker.exists(), "the host ran nothing the kernel said"
