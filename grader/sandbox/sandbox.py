@@ -257,12 +257,12 @@ class Sandbox:
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
             if self.socket.exists():
-                client = docker.DockerClient(base_url=url, timeout=300)
-                try:
-                    client.ping()
+                try:  # the socket is there before the engine listens: connecting may be refused
+                    client = docker.DockerClient(base_url=url, timeout=300)
+                except (OSError, docker.errors.DockerException):
+                    client = None
+                if client is not None and _answers(client):
                     return client
-                except (docker.errors.APIError, OSError, docker.errors.DockerException):
-                    client.close()
             self._container.reload()
             if self._container.status == "exited":
                 raise SandboxError(f"The sandbox engine stopped while starting:\n{self._logs()}")
@@ -314,6 +314,16 @@ class Sandbox:
     def _logs(self) -> str:
         assert self._container is not None
         return last_lines(decode(self._container.logs(tail=20)), 20)
+
+
+def _answers(client: docker.DockerClient) -> bool:
+    """Whether the engine behind `client` answers; the client is closed when it does not."""
+    try:
+        client.ping()
+        return True
+    except (docker.errors.APIError, OSError, docker.errors.DockerException):
+        client.close()
+        return False
 
 
 def inside() -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import shutil
+import socket
 import tarfile
 import tempfile
 from collections.abc import Iterator
@@ -305,3 +306,32 @@ def test_by_default_the_submission_is_handed_to_the_nested_containers_root(
         found = output.decode().split()
         handed = [f"/submission{name}" for name in ("", "/dir", "/dir/file", "/escape", "/link")]
         assert found == [*handed, "/var/lib/docker"]  # the engine's storage, its group's to traverse
+
+
+class _Starting:
+    """A sandbox container that is starting, then stops: just enough for `_wait_for_engine`."""
+
+    def __init__(self, reloads_before_exit: int) -> None:
+        self.status, self.left = "running", reloads_before_exit
+
+    def reload(self) -> None:
+        self.left -= 1
+        if self.left <= 0:
+            self.status = "exited"
+
+    def logs(self, tail: int) -> bytes:
+        return b"dockerd: failed to start"
+
+
+def test_a_socket_that_refuses_connections_is_waited_on_not_an_error(tmp_path: Path) -> None:
+    """The engine's socket exists before the engine listens: connecting is refused meanwhile."""
+    refusing = socket.socket(socket.AF_UNIX)
+    refusing.bind(str(tmp_path / "docker.sock"))  # bound, never listening: connections are refused
+    try:
+        nowhere = docker.DockerClient(base_url="unix:///nowhere", version="1.41")
+        sandbox = Sandbox(nowhere, "unused", run_id="r1")
+        sandbox._socket_dir, sandbox._container = tmp_path, _Starting(3)  # type: ignore[assignment]
+        with pytest.raises(SandboxError, match="stopped while starting"):
+            sandbox._wait_for_engine()
+    finally:
+        refusing.close()
