@@ -118,15 +118,6 @@ def test_containers_on_their_networks(env: Environment) -> None:
                 )
 
 
-@check(
-    points=3,
-    expected="From inside dogserver and inside bobcatserver, `ping catserver` finds catserver "
-    "by name and is answered.",
-    hint="On a user-defined network Docker answers container names (its embedded DNS at "
-    "127.0.0.11); on the default network bridge it does not. catserver must share a network "
-    "with each of them: learning with dogserver, catsonly with bobcatserver.",
-    reproduce="docker exec dogserver ping -c 1 catserver ; docker exec bobcatserver ping -c 1 catserver",
-)
 def _reaches_catserver(env: Environment, source: str) -> None:
     """`source` finds catserver by name and its ping is answered (retried for PING_WAIT_S)."""
     found, why = _found_by_name(env, source, "catserver")
@@ -144,6 +135,15 @@ def _reaches_catserver(env: Environment, source: str) -> None:
         raise AssertionError(f"{source} finds catserver but its ping is not answered: {output}")
 
 
+@check(
+    points=3,
+    expected="From inside dogserver and inside bobcatserver, `ping catserver` finds catserver "
+    "by name and is answered.",
+    hint="On a user-defined network Docker answers container names (its embedded DNS at "
+    "127.0.0.11); on the default network bridge it does not. catserver must share a network "
+    "with each of them: learning with dogserver, catsonly with bobcatserver.",
+    reproduce="docker exec dogserver ping -c 1 catserver ; docker exec bobcatserver ping -c 1 catserver",
+)
 def test_catserver_reached_by_name(env: Environment) -> None:
     env.running("catserver")
     with Problems() as problems:

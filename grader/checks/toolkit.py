@@ -118,7 +118,7 @@ def _printed(result: Ran, limit: int) -> str:
         return f"printed {shorten(result.stdout, limit)!r}"
     if result.stderr.strip():
         return f"printed nothing on its output; its error output was {shorten(result.stderr, limit)!r}"
-    return "printed nothing"
+    return "printed an empty line" if result.stdout else "printed nothing"
 
 
 def said(result: Ran, limit: int = SAID_LIMIT) -> str:
@@ -134,7 +134,7 @@ def said(result: Ran, limit: int = SAID_LIMIT) -> str:
 
 def succeeded(result: R, *, codes: Sequence[int] = (0,)) -> R:
     """`result` itself if its command exited with one of `codes`; else AssertionError naming the
-    command, its exit code and what it said."""
+    command, its exit code and what it said (its error output first, where a failure's reason is)."""
     ran: Any = result
     if exit_code(ran) in codes and not _timed_out(ran):
         return result
@@ -142,7 +142,10 @@ def succeeded(result: R, *, codes: Sequence[int] = (0,)) -> R:
     shown = f"`{shorten(command, 160)}`" if command else "the command"
     if _timed_out(ran):
         raise AssertionError(f"{shown} was still running when its time was up, so it was stopped")
-    raise AssertionError(f"{shown} exited with code {exit_code(ran)} and {_printed(ran, SAID_LIMIT)}")
+    ended = f"{shown} exited with code {exit_code(ran)}"
+    if ran.stderr.strip():  # where the reason of a failure is
+        raise AssertionError(f"{ended}; its error output was {shorten(ran.stderr, SAID_LIMIT)!r}")
+    raise AssertionError(f"{ended} and {_printed(ran, SAID_LIMIT)}")
 
 
 def run(host: Host, command: str, *args: str, codes: Sequence[int] = (0,), **kwargs: Any) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import http.server
 import json
 import threading
@@ -66,6 +67,7 @@ class FakeHost:
             "it was still running when its time was up",
         ),
         (Done(2, "", "  \n"), "it printed nothing and exited with code 2"),
+        (RunResult("docker run x", 0, "\n", ""), "it printed an empty line"),
     ],
 )
 def test_said_puts_what_a_command_said_in_a_few_words(result: Any, words: str) -> None:
@@ -85,9 +87,9 @@ def test_succeeded_returns_a_success_and_names_the_command_of_a_failure() -> Non
     ):
         succeeded(RunResult("docker run --rm hello", 3, "bye\n", ""))
     with pytest.raises(
-        AssertionError, match=r"^`cat /x` exited with code 1 and printed nothing on its output; "
+        AssertionError, match=r"^`cat /x` exited with code 1; its error output was \"cat: can't"
     ):
-        succeeded(Done(1, "", "cat: can't open '/x'"))
+        succeeded(Done(1, "out", "cat: can't open '/x'"))
     with pytest.raises(AssertionError, match="was still running when its time was up"):
         succeeded(RunResult("docker run x", None, "", "", timed_out=True))
     assert succeeded(Done(1), codes=(0, 1)).rc == 1
@@ -245,3 +247,16 @@ def test_each_exercise_checks_type_checks(checks: Path) -> None:
 
     out, err, code = api.run([str(checks.relative_to(ROOT)), "--no-incremental"])
     assert code == 0, out + err
+
+
+@pytest.mark.parametrize("checks", CHECKS, ids=[path.parent.name for path in CHECKS])
+def test_only_tests_are_rubric_items(checks: Path) -> None:
+    """A helper put between a @check and its test would take the item (and pytest never runs it)."""
+    tree = ast.parse(checks.read_text())
+    decorated = [
+        node.name
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef)
+        and any(getattr(getattr(d, "func", None), "id", "") == "check" for d in node.decorator_list)
+    ]
+    assert decorated and all(name.startswith("test_") for name in decorated), decorated
