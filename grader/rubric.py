@@ -9,6 +9,11 @@
         assert result.stdout == "Hello container\\n", f"it printed {result.stdout!r}"
 
 The assertion's own message is what the student reads as "found".
+
+This module is a leaf every layer may import, so it holds `check` alone. An exercise's checks
+import `check` with the rest of the authors' toolkit from `grader.checks.toolkit` (`wait_until`,
+`said`, `run`, `runs_image`, `layers_start_with`, `Problems`, the registry's HTTP API), which needs
+the engine's modules and so cannot be re-exported here.
 """
 
 from __future__ import annotations

@@ -24,8 +24,11 @@ CpuQuota, and writes the very same quota and period into the cgroup.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
-from grader.rubric import check
+from docker.models.containers import Container
+
+from grader.checks.toolkit import Environment, GraderHost, Problems, check, runs_image
 
 NAME = "limited"
 BASE = "busybox:latest"
@@ -54,7 +57,11 @@ def _size(n: int) -> str:
     return f"{n} bytes"
 
 
-def _inside(env, read) -> str | None:
+Reading = Callable[[GraderHost, bool], str | None]
+"""What one limit's cgroup files say is wrong (None if nothing), given whether they are cgroup v2."""
+
+
+def _inside(env: Environment, read: Reading) -> str | None:
     """What `read` finds wrong in the cgroup files of the running container, or None."""
     try:
         host = env.host(NAME)
@@ -63,7 +70,7 @@ def _inside(env, read) -> str | None:
     return read(host, host.pidns.run("test -e %s", f"/proc/1/root{CGROUP}/cgroup.controllers").rc == 0)
 
 
-def _read(host, *paths: str) -> tuple[str, str]:
+def _read(host: GraderHost, *paths: str) -> tuple[str, str]:
     """(path, content) of the first of `paths` that can be read inside the container."""
     for path in paths:
         done = host.pidns.run("cat %s", f"/proc/1/root{path}")
@@ -72,14 +79,14 @@ def _read(host, *paths: str) -> tuple[str, str]:
     raise AssertionError(f"inside {NAME}, {paths[0]} cannot be read")
 
 
-def _read_cpu(host, name: str) -> tuple[str, str]:
+def _read_cpu(host: GraderHost, name: str) -> tuple[str, str]:
     return _read(host, *(f"{folder}/{name}" for folder in V1_CPU_DIRS))
 
 
 # -- memory ---------------------------------------------------------------------
 
 
-def _engine_memory(container) -> str | None:
+def _engine_memory(container: Container) -> str | None:
     memory = container.attrs["HostConfig"].get("Memory") or 0
     if memory == MEMORY:
         return None
@@ -88,7 +95,7 @@ def _engine_memory(container) -> str | None:
     return f"the engine records a memory limit of {_size(memory)}"
 
 
-def _cgroup_memory(host, v2: bool) -> str | None:
+def _cgroup_memory(host: GraderHost, v2: bool) -> str | None:
     path, text = _read(host, f"{CGROUP}/memory.max" if v2 else f"{CGROUP}/memory/memory.limit_in_bytes")
     if text == str(MEMORY):
         return None
@@ -99,7 +106,7 @@ def _cgroup_memory(host, v2: bool) -> str | None:
 # -- CPU shares -----------------------------------------------------------------
 
 
-def _engine_shares(container) -> str | None:
+def _engine_shares(container: Container) -> str | None:
     shares = container.attrs["HostConfig"].get("CpuShares") or 0
     if shares == SHARES:
         return None
@@ -108,7 +115,7 @@ def _engine_shares(container) -> str | None:
     return f"the engine records CPU shares of {shares}"
 
 
-def _cgroup_shares(host, v2: bool) -> str | None:
+def _cgroup_shares(host: GraderHost, v2: bool) -> str | None:
     if v2:
         path, text = _read(host, f"{CGROUP}/cpu.weight")
         wanted = _weights(SHARES)
@@ -123,7 +130,7 @@ def _cgroup_shares(host, v2: bool) -> str | None:
 # -- CPU quota ------------------------------------------------------------------
 
 
-def _engine_quota(container) -> str | None:
+def _engine_quota(container: Container) -> str | None:
     config = container.attrs["HostConfig"]
     quota, period = config.get("CpuQuota") or 0, config.get("CpuPeriod") or 0
     nano = config.get("NanoCpus") or 0
@@ -139,7 +146,7 @@ def _engine_quota(container) -> str | None:
     return f"the engine records a CPU quota of {quota} per period of {period or PERIOD}"
 
 
-def _cgroup_quota(host, v2: bool) -> str | None:
+def _cgroup_quota(host: GraderHost, v2: bool) -> str | None:
     if v2:
         path, text = _read(host, f"{CGROUP}/cpu.max")
         if text.split() == [str(QUOTA), str(PERIOD)]:
@@ -153,9 +160,11 @@ def _cgroup_quota(host, v2: bool) -> str | None:
     return f"inside {NAME}, {quota_path} reads {shown} and {period_path} reads {period}"
 
 
-def _problems(env, engine, cgroup) -> str:
-    found = [engine(env.container(NAME)), _inside(env, cgroup)]
-    return "; ".join(problem for problem in found if problem)
+def _limit(env: Environment, engine: Callable[[Container], str | None], cgroup: Reading) -> None:
+    """One limit, in the engine's view and in the cgroup: fails once, naming what each got wrong."""
+    with Problems() as problems:
+        problems.add(engine(env.container(NAME)))
+        problems.add(_inside(env, cgroup))
 
 
 # -- rubric ---------------------------------------------------------------------
@@ -169,10 +178,8 @@ def _problems(env, engine, cgroup) -> str:
     "ends at once when it has no terminal, and the container stops.",
     reproduce="docker ps -a --filter name=limited",
 )
-def test_running(env):
-    container = env.running(NAME)
-    image = container.attrs["Config"].get("Image", "")
-    assert env.of_base(container, BASE), f"{NAME} runs the image {image}, not busybox"
+def test_running(env: Environment) -> None:
+    runs_image(env.running(NAME), env.base(BASE), name="busybox")
 
 
 @check(
@@ -183,9 +190,8 @@ def test_running(env):
     "docker exec limited cat /sys/fs/cgroup/memory/memory.limit_in_bytes"
     "   # cgroup v2: /sys/fs/cgroup/memory.max",
 )
-def test_memory_limit(env):
-    problems = _problems(env, _engine_memory, _cgroup_memory)
-    assert not problems, problems
+def test_memory_limit(env: Environment) -> None:
+    _limit(env, _engine_memory, _cgroup_memory)
 
 
 @check(
@@ -196,9 +202,8 @@ def test_memory_limit(env):
     reproduce="docker inspect -f '{{.HostConfig.CpuShares}}' limited ; "
     "docker exec limited cat /sys/fs/cgroup/cpu/cpu.shares   # cgroup v2: /sys/fs/cgroup/cpu.weight",
 )
-def test_cpu_shares(env):
-    problems = _problems(env, _engine_shares, _cgroup_shares)
-    assert not problems, problems
+def test_cpu_shares(env: Environment) -> None:
+    _limit(env, _engine_shares, _cgroup_shares)
 
 
 @check(
@@ -212,6 +217,5 @@ def test_cpu_shares(env):
     "docker exec limited cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu/cpu.cfs_period_us"
     "   # cgroup v2: /sys/fs/cgroup/cpu.max",
 )
-def test_cpu_quota(env):
-    problems = _problems(env, _engine_quota, _cgroup_quota)
-    assert not problems, problems
+def test_cpu_quota(env: Environment) -> None:
+    _limit(env, _engine_quota, _cgroup_quota)

@@ -7,48 +7,19 @@ live in CMD.
 
 from __future__ import annotations
 
-import docker.errors
-
-from grader.rubric import check
+from grader.checks.toolkit import ImageInfo, RunImage, RunResult, check, said
 from grader.text import shorten
 
 DEFAULT = "NOTHING TO SAY"
 
 
-def _said(result) -> str:
-    """What a run printed, in a few words a student can compare with what was expected."""
-    if result.timed_out:
-        return "it was still running when its time was up, so it was stopped"
-    if result.stdout:
-        return f"it printed {shorten(result.stdout, 200)!r}"
-    if result.stderr:
-        errors = shorten(result.stderr, 200)
-        return f"it printed nothing on its output; its error output was {errors!r}"
-    return f"it printed nothing and exited with code {result.exit_code}"
-
-
-def _prints(result, text: str) -> bool:
+def _prints(result: RunResult, text: str) -> bool:
     return not result.timed_out and result.stdout in (text + "\n", text)
 
 
 def _is_shell_form(entrypoint: list[str]) -> bool:
     # `ENTRYPOINT some text` is stored as ["/bin/sh", "-c", "some text"].
     return len(entrypoint) == 3 and entrypoint[:2] == ["/bin/sh", "-c"]
-
-
-def _run(run, *args: str):
-    """`run(*args)`; a container Docker cannot start fails the check, as with `docker run`."""
-    try:
-        return run(*args)
-    except docker.errors.APIError as error:
-        marker = "unable to start container process: "
-        text = str(error)
-        if marker not in text:
-            raise
-        reason = text.split(marker, 1)[1].split(": unknown", 1)[0]
-        if args and f'exec: "{args[0]}"' in reason:
-            reason += f" (Docker took your first argument, {args[0]!r}, as the command to run)"
-        raise AssertionError(f"Docker could not start it: {reason}") from None
 
 
 @check(
@@ -59,9 +30,9 @@ def _run(run, *args: str):
     '`echo "$*" | tr a-z A-Z` in a small script.',
     reproduce="docker build -t shout . && docker run --rm shout hello world",
 )
-def test_shouts_hello_world(run):
-    result = _run(run, "hello", "world")
-    assert _prints(result, "HELLO WORLD"), _said(result)
+def test_shouts_hello_world(run: RunImage) -> None:
+    result = run("hello", "world")
+    assert _prints(result, "HELLO WORLD"), said(result)
 
 
 @check(
@@ -73,9 +44,9 @@ def test_shouts_hello_world(run):
     "word after the script.",
     reproduce="docker run --rm shout Containers ship software",
 )
-def test_shouts_any_words(run):
-    result = _run(run, "Containers", "ship", "software")
-    assert _prints(result, "CONTAINERS SHIP SOFTWARE"), _said(result)
+def test_shouts_any_words(run: RunImage) -> None:
+    result = run("Containers", "ship", "software")
+    assert _prints(result, "CONTAINERS SHIP SOFTWARE"), said(result)
 
 
 @check(
@@ -85,9 +56,9 @@ def test_shouts_any_words(run):
     "Docker appends them to the ENTRYPOINT when no arguments are given.",
     reproduce="docker run --rm shout",
 )
-def test_default_message(run):
-    result = _run(run)
-    assert _prints(result, DEFAULT), _said(result)
+def test_default_message(run: RunImage) -> None:
+    result = run()
+    assert _prints(result, DEFAULT), said(result)
 
 
 @check(
@@ -97,7 +68,7 @@ def test_default_message(run):
     'the shell form runs `/bin/sh -c "..."` and silently drops every argument.',
     reproduce="docker image inspect --format '{{json .Config.Entrypoint}}' shout",
 )
-def test_entrypoint_exec_form(image):
+def test_entrypoint_exec_form(image: ImageInfo) -> None:
     assert image.entrypoint, "the image has no ENTRYPOINT"
     assert not _is_shell_form(image.entrypoint), (
         f"the ENTRYPOINT is in shell form ({shorten(image.entrypoint[2], 120)!r} wrapped "
@@ -112,7 +83,7 @@ def test_entrypoint_exec_form(image):
     'CMD ["nothing to say"]. Then `docker run IMG other words` replaces them.',
     reproduce="docker image inspect --format '{{json .Config.Cmd}}' shout",
 )
-def test_default_words_in_cmd(image):
+def test_default_words_in_cmd(image: ImageInfo) -> None:
     assert image.cmd, "the image has no CMD"
     words = " ".join(image.cmd).split()
     assert " ".join(words).lower() == DEFAULT.lower(), f"the CMD is {image.cmd!r}"

@@ -8,9 +8,16 @@ from __future__ import annotations
 import difflib
 import re
 
-import docker.errors
-
-from grader.rubric import check
+from grader.checks.toolkit import (
+    BuildResult,
+    ImageInfo,
+    Images,
+    RunImage,
+    check,
+    layers_start_with,
+    said,
+    succeeded,
+)
 from grader.text import shorten
 
 BUILD_MESSAGE = "building simple docker image"
@@ -27,31 +34,6 @@ def _printed_lines(log: str) -> list[str]:
     return [_BUILDKIT_PREFIX.sub("", _COLOUR.sub("", line)).strip() for line in log.splitlines()]
 
 
-def _said(result) -> str:
-    """What a run printed, in a few words a student can compare with what was expected."""
-    if result.timed_out:
-        return "it was still running when its time was up, so it was stopped"
-    if result.stdout:
-        return f"it printed {shorten(result.stdout, 200)!r}"
-    if result.stderr:
-        errors = shorten(result.stderr, 200)
-        return f"it printed nothing on its output; its error output was {errors!r}"
-    return "it printed nothing"
-
-
-def _run(run, *args: str):
-    """`run(*args)`; a container Docker cannot start fails the check, as with `docker run`."""
-    try:
-        return run(*args)
-    except docker.errors.APIError as error:
-        marker = "unable to start container process: "
-        text = str(error)
-        if marker not in text:
-            raise
-        reason = text.split(marker, 1)[1].split(": unknown", 1)[0]
-        raise AssertionError(f"Docker could not start it: {reason}") from None
-
-
 @check(
     points=2,
     expected=f"The build prints the line `{BUILD_MESSAGE}` (from a RUN echo).",
@@ -59,7 +41,7 @@ def _run(run, *args: str):
     "and what they print shows up in the build output. Check the spelling and the lower case.",
     reproduce="docker build --no-cache --progress=plain -t hello .",
 )
-def test_build_prints_message(build):
+def test_build_prints_message(build: BuildResult) -> None:
     assert build.ok, shorten(build.error or "the image did not build", 600)
     lines = _printed_lines(build.log)
     if BUILD_MESSAGE in lines:
@@ -76,9 +58,9 @@ def test_build_prints_message(build):
     "Mind the capital H, the small c, and print nothing else.",
     reproduce="docker build -t hello . && docker run --rm hello",
 )
-def test_prints_hello(run):
-    result = _run(run)
-    assert result.stdout in (GREETING + "\n", GREETING), _said(result)
+def test_prints_hello(run: RunImage) -> None:
+    result = run()
+    assert result.stdout in (GREETING + "\n", GREETING), said(result)
 
 
 @check(
@@ -88,11 +70,8 @@ def test_prints_hello(run):
     "misspelled or missing does not. After `docker run`, `echo $?` shows the exit code.",
     reproduce='docker run --rm hello; echo "exit code: $?"',
 )
-def test_exits_zero(run):
-    result = _run(run)
-    assert not result.timed_out, "it was still running when its time was up, so it was stopped"
-    detail = f"; its error output was {shorten(result.stderr, 200)!r}" if result.stderr else ""
-    assert result.exit_code == 0, f"it exited with code {result.exit_code}{detail}"
+def test_exits_zero(run: RunImage) -> None:
+    succeeded(run())
 
 
 @check(
@@ -101,11 +80,9 @@ def test_exits_zero(run):
     hint="Start your Dockerfile with `FROM busybox`.",
     reproduce="docker history hello",
 )
-def test_based_on_busybox(image, images):
-    base = images("busybox:latest").layers
-    assert image.layers[: len(base)] == base, (
-        "its bottom layers are not busybox's layers, so it was built FROM another image"
-    )
+def test_based_on_busybox(image: ImageInfo, images: Images) -> None:
+    built_from = "it was built FROM another image"
+    layers_start_with(image, images("busybox:latest"), name="busybox", meaning=built_from)
 
 
 @check(
@@ -114,5 +91,5 @@ def test_based_on_busybox(image, images):
     hint="busybox itself is about 2 MB. Build FROM busybox and do not add big files.",
     reproduce="docker images hello",
 )
-def test_small_image(image):
+def test_small_image(image: ImageInfo) -> None:
     assert image.size < MAX_BYTES, f"the image is {image.size / 1e6:.1f} MB"

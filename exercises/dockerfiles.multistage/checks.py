@@ -8,9 +8,16 @@ from __future__ import annotations
 
 import re
 
-import docker.errors
-
-from grader.rubric import check
+from grader.checks.toolkit import (
+    GraderHost,
+    ImageInfo,
+    Images,
+    RunImage,
+    check,
+    layers_start_with,
+    said,
+    succeeded,
+)
 from grader.text import shorten
 
 LICENSE = "/usr/share/common-licenses/GPL-3"
@@ -19,24 +26,13 @@ BASE = "busybox:latest"
 MAX_BYTES = 10_000_000  # 10 MB, counted the way `docker images` counts
 
 
-def _line_count(run) -> int:
+def _line_count(run: RunImage) -> int:
     """N, counted the way the exercise asks, in the builder's own image."""
-    result = run("sh", "-c", f"wc -l < {LICENSE}", image=BUILDER)
+    result = succeeded(run("sh", "-c", f"wc -l < {LICENSE}", image=BUILDER))
     return int(result.stdout.strip())
 
 
-def _said(result) -> str:
-    if result.timed_out:
-        return "it was still running when its time was up, so it was stopped"
-    if result.stdout:
-        return f"it printed {shorten(result.stdout, 200)!r}"
-    if result.stderr:
-        errors = shorten(result.stderr, 200)
-        return f"it printed nothing on its output; its error output was {errors!r}"
-    return f"it printed nothing and exited with code {result.exit_code}"
-
-
-def _own_steps(image, images) -> list[str]:
+def _own_steps(image: ImageInfo, images: Images) -> list[str]:
     """What the final image itself says: the steps it added on top of busybox, and its config."""
     base = images(BASE)
     steps = image.history
@@ -45,19 +41,6 @@ def _own_steps(image, images) -> list[str]:
     config = [*(image.entrypoint or []), *(image.cmd or [])]
     config += [f"{k}={v}" for k, v in {**image.env, **image.labels}.items()]
     return [step.created_by for step in steps] + config
-
-
-def _run(run, *args: str):
-    """`run(*args)`; a container Docker cannot start fails the check, as with `docker run`."""
-    try:
-        return run(*args)
-    except docker.errors.APIError as error:
-        marker = "unable to start container process: "
-        text = str(error)
-        if marker not in text:
-            raise
-        reason = text.split(marker, 1)[1].split(": unknown", 1)[0]
-        raise AssertionError(f"Docker could not start it: {reason}") from None
 
 
 @check(
@@ -70,10 +53,10 @@ def _run(run, *args: str):
     "Then COPY --from=builder the file into the final stage and `cat` it in CMD.",
     reproduce="docker build -t gpl . && docker run --rm gpl",
 )
-def test_prints_line_count(run):
-    result = _run(run)
+def test_prints_line_count(run: RunImage) -> None:
+    result = run()
     expected = f"GPL-3 has {_line_count(run)} lines"
-    assert not result.timed_out and result.stdout in (expected + "\n", expected), _said(result)
+    assert not result.timed_out and result.stdout in (expected + "\n", expected), said(result)
 
 
 @check(
@@ -84,7 +67,7 @@ def test_prints_line_count(run):
     "The final image should not contain the number in any of its own instructions.",
     reproduce="docker history --no-trunc gpl",
 )
-def test_count_not_hard_coded(image, images, run):
+def test_count_not_hard_coded(image: ImageInfo, images: Images, run: RunImage) -> None:
     count = _line_count(run)
     typed = re.compile(rf"(?<![\w.]){count}(?![\w.])|GPL-3 has \d+ lines")
     for step in _own_steps(image, images):
@@ -99,14 +82,11 @@ def test_count_not_hard_coded(image, images, run):
     hint="End with a second stage that starts `FROM busybox`: only the last stage becomes the image.",
     reproduce="docker history gpl",
 )
-def test_based_on_busybox(image, images):
-    base = images(BASE).layers
+def test_based_on_busybox(image: ImageInfo, images: Images) -> None:
     debian = images(BUILDER).layers
     if image.layers[: len(debian)] == debian:
         raise AssertionError(f"the final image is built FROM {BUILDER}, not busybox")
-    assert image.layers[: len(base)] == base, (
-        "its bottom layers are not busybox's layers, so it was built FROM another image"
-    )
+    layers_start_with(image, images(BASE), name="busybox", meaning="it was built FROM another image")
 
 
 @check(
@@ -115,7 +95,7 @@ def test_based_on_busybox(image, images):
     hint="Copy only the result (a small file) out of the builder stage, into a busybox stage.",
     reproduce="docker images gpl",
 )
-def test_small_image(image):
+def test_small_image(image: ImageInfo) -> None:
     assert image.size < MAX_BYTES, f"the final image is {image.size / 1e6:.1f} MB"
 
 
@@ -125,7 +105,7 @@ def test_small_image(image):
     hint="Copy just the file you need with COPY --from=builder, not Debian's whole file system.",
     reproduce="docker run --rm --entrypoint sh gpl -c 'command -v apt-get || echo none'",
 )
-def test_no_apt_get(image_fs):
+def test_no_apt_get(image_fs: GraderHost) -> None:
     for path in ("/usr/bin/apt-get", "/bin/apt-get", "/usr/local/bin/apt-get"):
         assert not image_fs.file(path).exists, f"apt-get is in the final image, at {path}"
     assert not image_fs.exists("apt-get"), "apt-get is in the final image, on its PATH"

@@ -9,11 +9,11 @@ the image ships answers a check: its sockets and its server are asked from a loo
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
-from grader.checks.backend import wait_until
-from grader.rubric import check
+from grader.checks.toolkit import GraderHost, ImageInfo, check, wait_until
 from grader.text import shorten
 
 PORT = 8080
@@ -29,7 +29,7 @@ def _stopped(error: Exception) -> bool:
     return "not running" in str(error)
 
 
-def _ask(host, command: str):
+def _ask(host: Any, command: str) -> Any:
     """host.run(command), failing the check in plain words if the container has stopped."""
     try:
         return host.run(command)
@@ -40,7 +40,7 @@ def _ask(host, command: str):
 
 
 @pytest.fixture(scope="module")
-def server(host) -> str:
+def server(host: GraderHost) -> str:
     """Why the server is not ready ("" when port 8080 listens); waited for once, shared."""
     state = {"listening": False, "stopped": False}
 
@@ -59,7 +59,7 @@ def server(host) -> str:
     return f"nothing listened on port {PORT} within {START_S} s; listening: {_other_ports(host)}"
 
 
-def _other_ports(host) -> str:
+def _other_ports(host: GraderHost) -> str:
     try:
         sockets = [s for s in host.socket.get_listening_sockets() if s.startswith("tcp")]
     except Exception:
@@ -75,7 +75,7 @@ def _other_ports(host) -> str:
     "Without -f, httpd moves to the background, the main process ends, and the container stops.",
     reproduce=f"docker build -t web . && docker run --rm -p {PORT}:{PORT} web",
 )
-def test_listens_on_8080(server):
+def test_listens_on_8080(server: str) -> None:
     assert not server, server
 
 
@@ -87,7 +87,7 @@ def test_listens_on_8080(server):
     reproduce=f"docker run --rm -d -p {PORT}:{PORT} --name web web && "
     f"curl -i http://localhost:{PORT}/ ; docker rm -f web",
 )
-def test_serves_welcome_page(host, server):
+def test_serves_welcome_page(host: GraderHost, server: str) -> None:
     assert not server, f"there was no page to get: {server}"
     url = f"http://127.0.0.1:{PORT}/"
     headers = _ask(host.net, f"wget -q -S -O /dev/null {url} 2>&1").stdout
@@ -113,7 +113,7 @@ def _text(html: str) -> str:
     f"`docker run`, and `EXPOSE {PORT}:{PORT}` is not valid in a Dockerfile.",
     reproduce="docker image inspect --format '{{json .Config.ExposedPorts}}' web",
 )
-def test_exposes_8080(image):
+def test_exposes_8080(image: ImageInfo) -> None:
     ports = sorted(image.exposed_ports)
     assert f"{PORT}/tcp" in image.exposed_ports, (
         f"it exposes {', '.join(ports)}" if ports else "it exposes no port"
@@ -129,7 +129,7 @@ def test_exposes_8080(image):
     reproduce="docker run --rm -d --name web web && docker exec web id && "
     "docker exec web grep Uid /proc/1/status ; docker rm -f web",
 )
-def test_runs_as_non_root(host):
+def test_runs_as_non_root(host: GraderHost) -> None:
     try:
         uid, name = host.main_user()
     except Exception as error:
@@ -146,7 +146,7 @@ def test_runs_as_non_root(host):
     hint=f"Add `WORKDIR {WORKDIR}`; it creates the folder and makes it the current one.",
     reproduce="docker image inspect --format '{{.Config.WorkingDir}}' web",
 )
-def test_workdir(image):
+def test_workdir(image: ImageInfo) -> None:
     workdir = image.workdir.rstrip("/") or image.workdir
     found = f"its WORKDIR is {image.workdir!r}" if image.workdir else "it sets no WORKDIR"
     assert workdir == WORKDIR, found
@@ -158,6 +158,6 @@ def test_workdir(image):
     hint="Add `ENV SITE_NAME=course` (no spaces around =, all lower case).",
     reproduce="docker run --rm web env",
 )
-def test_site_name_env(image):
+def test_site_name_env(image: ImageInfo) -> None:
     assert "SITE_NAME" in image.env, "the image does not set SITE_NAME"
     assert image.env["SITE_NAME"] == "course", f"SITE_NAME is {image.env['SITE_NAME']!r}"

@@ -17,8 +17,11 @@ write names) does not name dogserver.
 
 from __future__ import annotations
 
-from grader.checks.backend import wait_until
-from grader.rubric import check
+from typing import Any
+
+from docker.models.containers import Container
+
+from grader.checks.toolkit import Environment, Problems, check, wait_until
 
 LEARNING, CATSONLY = "learning", "catsonly"
 WANTED = {
@@ -30,7 +33,7 @@ BUILT_IN = {"bridge", "host", "none"}  # Docker's own networks: no names are ser
 PING_WAIT_S = 6.0  # how long a ping that should be answered is retried
 
 
-def _networks(container) -> dict[str, dict]:
+def _networks(container: Container) -> dict[str, dict[str, Any]]:
     return container.attrs["NetworkSettings"].get("Networks") or {}
 
 
@@ -43,7 +46,7 @@ def _listed(names: set[str]) -> str:
     return ordered[0] if len(ordered) == 1 else f"{', '.join(ordered[:-1])} and {ordered[-1]}"
 
 
-def _found_by_name(env, source: str, target: str) -> tuple[bool, str]:
+def _found_by_name(env: Environment, source: str, target: str) -> tuple[bool, str]:
     """Whether `source` can find `target` by name, and the reason, in words."""
     on_source = set(_networks(env.running(source)))
     on_target = set(_networks(env.running(target)))
@@ -65,7 +68,7 @@ def _found_by_name(env, source: str, target: str) -> tuple[bool, str]:
     )
 
 
-def _ping(env, source: str, destination: str) -> tuple[bool, str]:
+def _ping(env: Environment, source: str, destination: str) -> tuple[bool, str]:
     """Whether one ping from `source` to `destination` is answered, and ping's output."""
     done = env.host(source).net.run("ping -c 1 -W 1 %s", destination)
     output = (done.stdout + done.stderr).strip()
@@ -74,7 +77,7 @@ def _ping(env, source: str, destination: str) -> tuple[bool, str]:
     return done.rc == 0, output
 
 
-def _addresses(container) -> list[tuple[str, str]]:
+def _addresses(container: Container) -> list[tuple[str, str]]:
     """(network, IP address) of every network the container is on, with an address."""
     networks = _networks(container)
     return [(name, net["IPAddress"]) for name, net in sorted(networks.items()) if net.get("IPAddress")]
@@ -86,18 +89,12 @@ def _addresses(container) -> list[tuple[str, str]]:
     hint="`docker network create NAME` makes a user-defined network with the bridge driver.",
     reproduce="docker network ls ; docker network inspect learning catsonly",
 )
-def test_networks_exist(env):
-    problems = []
-    for name in (LEARNING, CATSONLY):
-        try:
-            network = env.network(name)
-        except AssertionError as missing:
-            problems.append(str(missing))
-            continue
-        driver = network.attrs.get("Driver")
-        if driver != "bridge":
-            problems.append(f"the network {name} uses the {driver} driver, not bridge")
-    assert not problems, "; ".join(problems)
+def test_networks_exist(env: Environment) -> None:
+    with Problems() as problems:
+        for name in (LEARNING, CATSONLY):
+            with problems.collect():
+                driver = env.network(name).attrs.get("Driver")
+                assert driver == "bridge", f"the network {name} uses the {driver} driver, not bridge"
 
 
 @check(
@@ -110,19 +107,32 @@ def test_networks_exist(env):
     reproduce="docker ps -a ; docker inspect -f '{{.Name}} {{json .NetworkSettings.Networks}}' "
     "catserver dogserver bobcatserver",
 )
-def test_containers_on_their_networks(env):
-    problems = []
-    for name, wanted in WANTED.items():
-        try:
-            container = env.running(name)
-        except AssertionError as missing:
-            problems.append(str(missing))
-            continue
-        actual = set(_networks(container))
-        if actual != wanted:
-            only = " only" if len(wanted) == 1 else ""
-            problems.append(f"{name} is on {_listed(actual)}; it should be on {_listed(wanted)}{only}")
-    assert not problems, "; ".join(problems)
+def test_containers_on_their_networks(env: Environment) -> None:
+    with Problems() as problems:
+        for name, wanted in WANTED.items():
+            with problems.collect():
+                actual = set(_networks(env.running(name)))
+                only = " only" if len(wanted) == 1 else ""
+                assert actual == wanted, (
+                    f"{name} is on {_listed(actual)}; it should be on {_listed(wanted)}{only}"
+                )
+
+
+def _reaches_catserver(env: Environment, source: str) -> None:
+    """`source` finds catserver by name and its ping is answered (retried for PING_WAIT_S)."""
+    found, why = _found_by_name(env, source, "catserver")
+    assert found, why
+    last = {"output": ""}
+
+    def answered() -> bool:
+        ok, last["output"] = _ping(env, source, "catserver")
+        return ok
+
+    if not wait_until(answered, timeout_s=PING_WAIT_S, interval_s=0.5):
+        output = last["output"]
+        if "bad address" in output:
+            raise AssertionError(f"{source} cannot find the name catserver")
+        raise AssertionError(f"{source} finds catserver but its ping is not answered: {output}")
 
 
 @check(
@@ -134,31 +144,12 @@ def test_containers_on_their_networks(env):
     "with each of them: learning with dogserver, catsonly with bobcatserver.",
     reproduce="docker exec dogserver ping -c 1 catserver ; docker exec bobcatserver ping -c 1 catserver",
 )
-def test_catserver_reached_by_name(env):
+def test_catserver_reached_by_name(env: Environment) -> None:
     env.running("catserver")
-    problems = []
-    for source in ("dogserver", "bobcatserver"):
-        try:
-            found, why = _found_by_name(env, source, "catserver")
-        except AssertionError as missing:
-            problems.append(str(missing))
-            continue
-        if not found:
-            problems.append(why)
-            continue
-        last = {}
-
-        def answered(source=source, last=last) -> bool:
-            ok, last["output"] = _ping(env, source, "catserver")
-            return ok
-
-        if not wait_until(answered, timeout_s=PING_WAIT_S, interval_s=0.5):
-            output = last.get("output", "")
-            if "bad address" in output:
-                problems.append(f"{source} cannot find the name catserver")
-            else:
-                problems.append(f"{source} finds catserver but its ping is not answered: {output}")
-    assert not problems, "; ".join(problems)
+    with Problems() as problems:
+        for source in ("dogserver", "bobcatserver"):
+            with problems.collect():
+                _reaches_catserver(env, source)
 
 
 @check(
@@ -172,16 +163,15 @@ def test_catserver_reached_by_name(env):
     reproduce="docker exec bobcatserver ping -c 1 dogserver ; "
     "docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}' dogserver bobcatserver",
 )
-def test_dogs_and_bobcats_kept_apart(env):
+def test_dogs_and_bobcats_kept_apart(env: Environment) -> None:
     dog, bobcat = env.running("dogserver"), env.running("bobcatserver")
-    problems = []
-    found, why = _found_by_name(env, "bobcatserver", "dogserver")
-    if found:
-        problems.append(f"bobcatserver finds dogserver by name: {why}")
-    for source, target in (("bobcatserver", dog), ("dogserver", bobcat)):
-        for network, address in _addresses(target):
-            answered, _ = _ping(env, source, address)
-            if answered:
-                on = _listed({network})
-                problems.append(f"{source} reaches {target.name} at {address}, its address on {on}")
-    assert not problems, "; ".join(problems)
+    with Problems() as problems:
+        found, why = _found_by_name(env, "bobcatserver", "dogserver")
+        if found:
+            problems.add(f"bobcatserver finds dogserver by name: {why}")
+        for source, target in (("bobcatserver", dog), ("dogserver", bobcat)):
+            for network, address in _addresses(target):
+                answered, _ = _ping(env, source, address)
+                if answered:
+                    on = _listed({network})
+                    problems.add(f"{source} reaches {target.name} at {address}, its address on {on}")

@@ -20,8 +20,9 @@ import socket
 import time
 from dataclasses import dataclass, field
 
-from grader.checks.backend import wait_until
-from grader.rubric import check
+from docker.models.containers import Container
+
+from grader.checks.toolkit import Environment, check, runs_image, wait_until
 
 NAME = "echo-server"
 SEND, RECEIVE = 45678, 45679
@@ -43,7 +44,7 @@ class Tries:
     errors: list[str] = field(default_factory=list)
 
 
-def _published_tcp(container) -> dict[str, str]:
+def _published_tcp(container: Container) -> dict[str, str]:
     """Each published port of the container (`45678/tcp`) and its host port."""
     ports = container.attrs["NetworkSettings"].get("Ports") or {}
     return {port: bindings[0]["HostPort"] for port, bindings in ports.items() if bindings}
@@ -127,11 +128,8 @@ def _what_went_wrong(tries: Tries, send_port: int, receive_port: int) -> str:
     "netcat's syntax: busybox takes PORT for an address and stops).",
     reproduce="docker ps -a --filter name=echo-server ; docker logs echo-server",
 )
-def test_running(env):
-    container = env.running(NAME)
-    assert env.of_base(container, "busybox:latest"), (
-        f"{NAME} runs {container.attrs['Config'].get('Image')}, not busybox"
-    )
+def test_running(env: Environment) -> None:
+    runs_image(env.running(NAME), env.base("busybox:latest"), name="busybox")
 
 
 @check(
@@ -141,7 +139,7 @@ def test_running(env):
     "`-p 45678` alone picks a free host port for you.",
     reproduce="docker port echo-server",
 )
-def test_ports_published(env):
+def test_ports_published(env: Environment) -> None:
     published = _published_tcp(env.running(NAME))
     missing = [f"{port}/tcp" for port in (SEND, RECEIVE) if f"{port}/tcp" not in published]
     assert not missing, f"{NAME} does not publish {' and '.join(missing)}; {_shown(published)}"
@@ -156,7 +154,7 @@ def test_ports_published(env):
     reproduce="nc localhost HOST_PORT_OF_45679   # in one terminal; then in another:\n"
     "echo hello | nc localhost HOST_PORT_OF_45678",
 )
-def test_forwards_to_the_other_port(env):
+def test_forwards_to_the_other_port(env: Environment) -> None:
     send_port, receive_port = env.published(NAME, SEND), env.published(NAME, RECEIVE)
     token = f"meow-{secrets.token_hex(8)}".encode()
     tries = Tries()

@@ -36,17 +36,28 @@ layers and the same command count as busybox.
 from __future__ import annotations
 
 import contextlib
-import http.client
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
 
 import docker.errors
+from docker.models.containers import Container
+from docker.models.images import Image
 
-from grader.checks.backend import wait_until
 from grader.checks.lookout import run_beside
-from grader.rubric import check
+from grader.checks.toolkit import (
+    BODY_LIMIT,
+    Environment,
+    NoAnswer,
+    Reply,
+    check,
+    http_get,
+    http_url,
+    layers_of,
+    runs_image,
+    short_id,
+    wait_until,
+)
 from grader.text import decode
 
 NAME = "registry"
@@ -56,7 +67,6 @@ REPOSITORY = "mycompany/my-busybox"
 TAG = "99"
 BASE = "busybox:latest"
 ANSWER_WAIT_S = 20.0  # all tries of one request together
-BODY_LIMIT = 1 << 20  # manifests, tag lists and configurations are small
 
 EVERYWHERE = ("", "0.0.0.0", "::")
 JSON = "application/json"
@@ -72,10 +82,6 @@ MANIFESTS = ", ".join(
     )
 )
 _STATUS = re.compile(r"HTTP/[\d.]+ (\d{3})")
-
-
-class NoAnswer(Exception):
-    """No HTTP answer came: the connection was refused, closed or timed out."""
 
 
 @dataclass(frozen=True)
@@ -94,35 +100,25 @@ class Endpoint:
         return f"host port {self.host_port}" + ("" if self.everywhere else f" of {self.host_ip}")
 
 
-def _bindings(container) -> list[dict[str, Any]]:
+def _bindings(container: Container) -> list[dict[str, Any]]:
     ports = container.attrs["NetworkSettings"].get("Ports") or {}
     return ports.get(f"{PORT}/tcp") or []
 
 
-def _published_ports(container) -> str:
+def _published_ports(container: Container) -> str:
     ports = container.attrs["NetworkSettings"].get("Ports") or {}
     shown = sorted(key for key, value in ports.items() if value)
     return f"it publishes {', '.join(shown)}" if shown else "it publishes no port"
 
 
-def _not_the_registry(env, container) -> str:
-    """What `container` runs instead of registry:2, in words (its name may be a moved tag)."""
-    started = container.attrs["Config"].get("Image", "?")
-    found = f"{NAME} runs the image {started}"
-    if started.split("/")[-1] in (IMAGE, f"docker.io/library/{IMAGE}"):
-        own, real = _short(container.attrs.get("Image", "")), _short(env.base(IMAGE).id)
-        found += f" ({own}), not the {IMAGE} the course uses ({real}): another image was tagged {IMAGE}"
-        return found
-    return f"{found}, not {IMAGE}"
-
-
-def _endpoint(env) -> Endpoint:
+def _endpoint(env: Environment) -> Endpoint:
     """Where the running container `registry`, of registry:2, publishes its port 5000 (host port
     5000 first)."""
     container = env.running(NAME)
-    assert env.of_base(container, IMAGE), (
-        f"{_not_the_registry(env, container)}; what answers on its port is not the registry"
-    )
+    try:
+        runs_image(container, env.base(IMAGE), name=IMAGE)
+    except AssertionError as other:
+        raise AssertionError(f"{other}; what answers on its port is not the registry") from None
     bindings = _bindings(container)
     assert bindings, (
         f"{NAME} does not publish its port {PORT}/tcp, so the registry cannot be reached "
@@ -136,23 +132,9 @@ def _endpoint(env) -> Endpoint:
     return Endpoint(best.get("HostIp") or "", int(best["HostPort"]))
 
 
-def _http(address: str, port: int, path: str, accept: str, timeout_s: float) -> tuple[int, bytes]:
-    connection = http.client.HTTPConnection(address, port, timeout=timeout_s)
-    try:
-        connection.request("GET", path, headers={"Accept": accept})
-        response = connection.getresponse()
-        return response.status, response.read(BODY_LIMIT)
-    except (OSError, http.client.HTTPException) as error:
-        reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
-        raise NoAnswer(reason) from None
-    finally:
-        connection.close()
-
-
-def _wget(env, endpoint: Endpoint, path: str, accept: str) -> tuple[int, bytes]:
+def _wget(env: Environment, endpoint: Endpoint, path: str, accept: str) -> Reply:
     """GET through busybox's wget, in a container on the engine's host network (sandbox only)."""
-    host = f"[{endpoint.host_ip}]" if ":" in endpoint.host_ip else endpoint.host_ip
-    url = f"http://{host}:{endpoint.host_port}{path}"
+    url = http_url(endpoint.host_ip, endpoint.host_port, path)
     # No `-T SECONDS`: the course's busybox wget has no timeout option (and crashes on -T); the
     # container is killed at check_timeout_s instead.
     command = ["wget", "-S", "-q", "-O", "-", "--header", f"Accept: {accept}", url]
@@ -168,19 +150,20 @@ def _wget(env, endpoint: Endpoint, path: str, accept: str) -> tuple[int, bytes]:
         if timed_out:
             raise NoAnswer(f"no answer within {env.check_timeout_s:g} s")
         raise NoAnswer(f"wget ended with exit code {exit_code}")
-    return int(statuses[-1]), body[:BODY_LIMIT]
+    return Reply(int(statuses[-1]), "", body[:BODY_LIMIT])
 
 
-def _get(env, endpoint: Endpoint, path: str, accept: str = JSON) -> tuple[int, bytes]:
-    """The registry's answer to GET `path`, its HTTP status and body, once it answers at all."""
-    answers: list[tuple[int, bytes]] = []
+def _get(env: Environment, endpoint: Endpoint, path: str, accept: str = JSON) -> Reply:
+    """The registry's answer to GET `path`, once it answers at all."""
+    answers: list[Reply] = []
     errors: list[str] = []
 
     def answered() -> bool:
         try:
             if endpoint.everywhere or endpoint.host_ip == env.address or env.live:
                 address = env.address if endpoint.everywhere else endpoint.host_ip
-                answers.append(_http(address, endpoint.host_port, path, accept, env.check_timeout_s))
+                url = http_url(address, endpoint.host_port, path)
+                answers.append(http_get(url, accept, timeout_s=env.check_timeout_s))
             else:
                 answers.append(_wget(env, endpoint, path, accept))
         except NoAnswer as error:
@@ -197,30 +180,13 @@ def _get(env, endpoint: Endpoint, path: str, accept: str = JSON) -> tuple[int, b
     return answers[-1]
 
 
-def _json(body: bytes, what: str) -> dict[str, Any]:
-    try:
-        data = json.loads(body)
-    except ValueError:
-        data = None
-    assert isinstance(data, dict), f"the registry's answer to {what} is not the JSON it should be"
-    return data
-
-
-def _holding(env, endpoint: Endpoint) -> str:
+def _holding(env: Environment, endpoint: Endpoint) -> str:
     """Which repositories the registry holds, as a sentence ("" if it will not say)."""
-    status, body = _get(env, endpoint, "/v2/_catalog")
-    if status != 200:
+    reply = _get(env, endpoint, "/v2/_catalog")
+    if reply.status != 200:
         return ""
-    names = _json(body, "GET /v2/_catalog").get("repositories") or []
+    names = reply.json("GET /v2/_catalog").get("repositories") or []
     return f"it holds {', '.join(sorted(names))}" if names else "it holds no repository at all"
-
-
-def _short(digest: str) -> str:
-    return digest.removeprefix("sha256:")[:12]
-
-
-def _layers(image) -> list[str]:
-    return list(image.attrs["RootFS"].get("Layers") or [])
 
 
 def _command(config: dict[str, Any]) -> tuple[Any, Any]:
@@ -232,60 +198,63 @@ def _platform(entry: dict[str, Any]) -> tuple[Any, Any]:
     return platform.get("os"), platform.get("architecture")
 
 
-def _config_digest(env, endpoint: Endpoint, busybox) -> str:
+def _manifest(env: Environment, endpoint: Endpoint, path: str) -> dict[str, Any]:
+    reply = _get(env, endpoint, path, MANIFESTS)
+    assert reply.status == 200, f"the registry answered GET {path} with HTTP status {reply.status}"
+    return reply.json(f"GET {path}")
+
+
+def _config_digest(env: Environment, endpoint: Endpoint, busybox: Image) -> str:
     """The configuration digest named by the registry's manifest of mycompany/my-busybox:99."""
     path = f"/v2/{REPOSITORY}/manifests/{TAG}"
-    status, body = _get(env, endpoint, path, MANIFESTS)
-    assert status != 404, f"the registry has no image {REPOSITORY}:{TAG}"
-    assert status == 200, f"the registry answered GET {path} with HTTP status {status}"
-    manifest = _json(body, f"GET {path}")
+    reply = _get(env, endpoint, path, MANIFESTS)
+    assert reply.status != 404, f"the registry has no image {REPOSITORY}:{TAG}"
+    assert reply.status == 200, f"the registry answered GET {path} with HTTP status {reply.status}"
+    manifest = reply.json(f"GET {path}")
     if manifest.get("mediaType") in LISTS or "manifests" in manifest:  # several platforms
         entries = manifest.get("manifests") or []
         platform = (busybox.attrs.get("Os"), busybox.attrs.get("Architecture"))
         mine = [entry for entry in entries if _platform(entry) == platform]
         assert mine, f"the registry's {REPOSITORY}:{TAG} has no image for {'/'.join(map(str, platform))}"
-        path = f"/v2/{REPOSITORY}/manifests/{mine[0].get('digest')}"
-        status, body = _get(env, endpoint, path, MANIFESTS)
-        assert status == 200, f"the registry answered GET {path} with HTTP status {status}"
-        manifest = _json(body, f"GET {path}")
+        manifest = _manifest(env, endpoint, f"/v2/{REPOSITORY}/manifests/{mine[0].get('digest')}")
     digest = (manifest.get("config") or {}).get("digest")
     assert digest, f"the registry's manifest of {REPOSITORY}:{TAG} names no image configuration"
     return str(digest)
 
 
-def _unlike_busybox(env, endpoint: Endpoint, digest: str, busybox) -> str:
+def _unlike_busybox(env: Environment, endpoint: Endpoint, digest: str, busybox: Image) -> str:
     """Why the configuration `digest` in the registry is not busybox's ("" if it is)."""
     if digest == busybox.id:
         return ""
-    status, body = _get(env, endpoint, f"/v2/{REPOSITORY}/blobs/{digest}", "*/*")
-    config = _json(body, f"GET the configuration {_short(digest)}") if status == 200 else {}
+    reply = _get(env, endpoint, f"/v2/{REPOSITORY}/blobs/{digest}", "*/*")
+    config = reply.json(f"GET the configuration {short_id(digest)}") if reply.status == 200 else {}
     diff_ids = list((config.get("rootfs") or {}).get("diff_ids") or [])
     same_command = _command(config.get("config") or {}) == _command(busybox.attrs.get("Config") or {})
-    if diff_ids == _layers(busybox) and same_command:
+    if diff_ids == layers_of(busybox) and same_command:
         return ""  # busybox, on an engine that names images by their manifest
     return (
-        f"the image tagged {TAG} in the registry is not busybox: its configuration is {_short(digest)} "
-        f"with {len(diff_ids)} layer(s), busybox's image id is {_short(busybox.id)} "
-        f"with {len(_layers(busybox))} layer(s)"
+        f"the image tagged {TAG} in the registry is not busybox: its configuration is {short_id(digest)} "
+        f"with {len(diff_ids)} layer(s), busybox's image id is {short_id(busybox.id)} "
+        f"with {len(layers_of(busybox))} layer(s)"
     )
 
 
-def _same_image(image, busybox) -> bool:
+def _same_image(image: Image, busybox: Image) -> bool:
     if image.id == busybox.id:
         return True
-    return _layers(image) == _layers(busybox) and _command(image.attrs.get("Config") or {}) == _command(
+    return layers_of(image) == layers_of(busybox) and _command(image.attrs.get("Config") or {}) == _command(
         busybox.attrs.get("Config") or {}
     )
 
 
-def _image_id(env, reference: str) -> str | None:
+def _image_id(env: Environment, reference: str) -> str | None:
     try:
         return str(env.client.images.get(reference).id)
     except docker.errors.ImageNotFound:
         return None
 
 
-def _digests(env, repository: str) -> set[str]:
+def _digests(env: Environment, repository: str) -> set[str]:
     """The digest references (`repository@sha256:...`) the engine holds in `repository`."""
     return {
         reference
@@ -295,7 +264,7 @@ def _digests(env, repository: str) -> set[str]:
     }
 
 
-def _restore(env, repository: str, tagged: str | None, digests: set[str]) -> None:
+def _restore(env: Environment, repository: str, tagged: str | None, digests: set[str]) -> None:
     """Put the engine's names in `repository` back as they were before a pull (best effort).
 
     A pull sets the tag, and records the digest it pulled by (`docker images --digests`).
@@ -311,7 +280,7 @@ def _restore(env, repository: str, tagged: str | None, digests: set[str]) -> Non
             env.client.images.remove(added)  # untags in the same way
 
 
-def _pull_back(env, endpoint: Endpoint):
+def _pull_back(env: Environment, endpoint: Endpoint) -> Image:
     """Pull mycompany/my-busybox:99 through the engine; the engine's names end as they were."""
     repository = f"localhost:{endpoint.host_port}/{REPOSITORY}"
     tagged, digests = _image_id(env, f"{repository}:{TAG}"), _digests(env, repository)
@@ -332,9 +301,8 @@ def _pull_back(env, endpoint: Endpoint):
     "`docker logs registry` tells why a registry stopped.",
     reproduce="docker ps -a --filter name=registry",
 )
-def test_registry_running(env):
-    container = env.running(NAME)
-    assert container.attrs.get("Image") == env.base(IMAGE).id, _not_the_registry(env, container)
+def test_registry_running(env: Environment) -> None:
+    runs_image(env.running(NAME), env.base(IMAGE), name=IMAGE)
 
 
 @check(
@@ -344,7 +312,7 @@ def test_registry_running(env):
     "(`-p HOST:CONTAINER`). `localhost:5000/...` in an image's name means exactly that host port.",
     reproduce="docker port registry",
 )
-def test_published_on_port_5000(env):
+def test_published_on_port_5000(env: Environment) -> None:
     container = env.running(NAME)
     bindings = _bindings(container)
     assert bindings, f"{NAME} does not publish its port {PORT}/tcp ({_published_ports(container)})"
@@ -362,7 +330,7 @@ def test_published_on_port_5000(env):
     "stops, and when Docker itself starts.",
     reproduce="docker inspect --format '{{.HostConfig.RestartPolicy.Name}}' registry",
 )
-def test_restart_always(env):
+def test_restart_always(env: Environment) -> None:
     policy = env.container(NAME).attrs["HostConfig"].get("RestartPolicy") or {}
     name = policy.get("Name") or "no"
     assert name == "always", f"the restart policy of {NAME} is {name}, not always"
@@ -376,17 +344,17 @@ def test_restart_always(env):
     "`docker push localhost:5000/mycompany/my-busybox:99`. Without `:99` the tag is `latest`.",
     reproduce="curl http://localhost:5000/v2/mycompany/my-busybox/tags/list",
 )
-def test_tag_99_listed(env):
+def test_tag_99_listed(env: Environment) -> None:
     endpoint = _endpoint(env)
     path = f"/v2/{REPOSITORY}/tags/list"
-    status, body = _get(env, endpoint, path)
-    if status == 404:
+    reply = _get(env, endpoint, path)
+    if reply.status == 404:
         holding = _holding(env, endpoint)
         raise AssertionError(
             f"the registry has no repository {REPOSITORY}" + (f": {holding}" if holding else "")
         )
-    assert status == 200, f"the registry answered GET {path} with HTTP status {status}"
-    tags = [str(tag) for tag in _json(body, f"GET {path}").get("tags") or []]
+    assert reply.status == 200, f"the registry answered GET {path} with HTTP status {reply.status}"
+    tags = [str(tag) for tag in reply.json(f"GET {path}").get("tags") or []]
     assert TAG in tags, (
         f"{REPOSITORY} has the tag(s) {', '.join(sorted(tags))}, but not {TAG}"
         if tags
@@ -403,13 +371,13 @@ def test_tag_99_listed(env):
     reproduce="docker pull localhost:5000/mycompany/my-busybox:99 ; "
     "docker images --no-trunc localhost:5000/mycompany/my-busybox ; docker images --no-trunc busybox",
 )
-def test_pulled_back_is_busybox(env):
+def test_pulled_back_is_busybox(env: Environment) -> None:
     endpoint = _endpoint(env)
     busybox = env.base(BASE)
     unlike = _unlike_busybox(env, endpoint, _config_digest(env, endpoint, busybox), busybox)
     assert not unlike, unlike
     pulled = _pull_back(env, endpoint)
     assert _same_image(pulled, busybox), (
-        f"pulled back, localhost:{endpoint.host_port}/{REPOSITORY}:{TAG} is the image {_short(pulled.id)}, "
-        f"not busybox ({_short(busybox.id)})"
+        f"pulled back, localhost:{endpoint.host_port}/{REPOSITORY}:{TAG} is the image {short_id(pulled.id)}, "
+        f"not busybox ({short_id(busybox.id)})"
     )

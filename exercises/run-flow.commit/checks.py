@@ -6,15 +6,11 @@ student's own engine (live); images and containers are found by name.
 
 from __future__ import annotations
 
-from grader.rubric import check
+from grader.checks.toolkit import Environment, check, layers_start_with
 
 IMAGE = "my-image:latest"
 BASE = "busybox:latest"
 FILE = "/importantfile.txt"
-
-
-def _layers(image) -> list[str]:
-    return list(image.attrs["RootFS"].get("Layers") or [])
 
 
 @check(
@@ -24,7 +20,7 @@ def _layers(image) -> list[str]:
     "`docker commit CONTAINER my-image:latest` (`:latest` is the tag you get when you give none).",
     reproduce="docker images my-image",
 )
-def test_image_exists(env):
+def test_image_exists(env: Environment) -> None:
     env.image(IMAGE)
 
 
@@ -36,7 +32,7 @@ def test_image_exists(env):
     "commit that very container.",
     reproduce=f"docker run --rm my-image ls -l {FILE}",
 )
-def test_image_has_the_file(env):
+def test_image_has_the_file(env: Environment) -> None:
     env.image(IMAGE)
     assert env.image_file(IMAGE, FILE) is not None, f"{FILE} is not in the image"
 
@@ -48,13 +44,9 @@ def test_image_has_the_file(env):
     "A commit keeps every layer of the container's image and adds one with the container's changes.",
     reproduce="docker history my-image ; docker history busybox",
 )
-def test_layers_start_with_busybox(env):
-    mine, base = _layers(env.image(IMAGE)), _layers(env.base(BASE))
-    assert mine[: len(base)] == base, (
-        f"its {len(mine)} layer(s) do not start with busybox's {len(base)} layer(s): "
-        "it was not made from a busybox container"
-    )
-    assert len(mine) > len(base), "it has no layer of its own: nothing was committed on top of busybox"
+def test_layers_start_with_busybox(env: Environment) -> None:
+    made_from = "it was not made from a busybox container"
+    layers_start_with(env.image(IMAGE), env.base(BASE), name="busybox", meaning=made_from, own=True)
 
 
 @check(
@@ -64,7 +56,7 @@ def test_layers_start_with_busybox(env):
     "once it is committed: `docker rm -f NAME`.",
     reproduce="docker ps",
 )
-def test_nothing_left_running(env):
+def test_nothing_left_running(env: Environment) -> None:
     images = {env.base(BASE).id, env.image(IMAGE).id}
     running = [c.name for c in env.client.containers.list() if c.image and c.image.id in images]
     assert not running, f"still running: {', '.join(sorted(running))}"

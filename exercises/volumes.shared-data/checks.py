@@ -14,10 +14,12 @@ either container (a sandbox refuses bind mounts anyway; on a live engine it is c
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import docker.errors
+from docker.models.containers import Container
 
-from grader.rubric import check
+from grader.checks.toolkit import Environment, Problems, check
 
 VOL1, VOL2 = "vol1", "vol2"
 TARGET = "/shared-data"
@@ -27,11 +29,11 @@ ANONYMOUS = re.compile(r"[0-9a-f]{64}")
 SHOWN = 200  # characters of a wrong file shown
 
 
-def _mounts(container) -> list[dict]:
+def _mounts(container: Container) -> list[dict[str, Any]]:
     return list(container.attrs.get("Mounts") or [])
 
 
-def _at(container, destination: str) -> dict | None:
+def _at(container: Container, destination: str) -> dict[str, Any] | None:
     """The mount of `container` at `destination`, if any."""
     for mount in _mounts(container):
         if mount.get("Destination", "").rstrip("/") == destination:
@@ -43,7 +45,7 @@ def _listed(items: list[str]) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
-def _binds(container) -> str | None:
+def _binds(container: Container) -> str | None:
     """Which folders of the machine `container` binds, in words, or None."""
     binds = [m for m in _mounts(container) if m.get("Type") == "bind"]
     if not binds:
@@ -52,7 +54,7 @@ def _binds(container) -> str | None:
     return f"{container.name} binds a folder of the machine (a bind mount, not a volume): {_listed(each)}"
 
 
-def _volumes_from(env, container, source) -> list[str]:
+def _volumes_from(env: Environment, container: Container, source: Container) -> list[str]:
     """The entries of `container`'s --volumes-from that name `source` (by name or id)."""
     found = []
     for entry in container.attrs["HostConfig"].get("VolumesFrom") or []:
@@ -81,29 +83,30 @@ def _shown(text: str) -> str:
     "`-v /host/folder:/shared-data` binds a folder of the machine.",
     reproduce="docker ps -a --filter name=vol1 ; docker inspect -f '{{json .Mounts}}' vol1",
 )
-def test_vol1_has_anonymous_volume(env):
+def test_vol1_has_anonymous_volume(env: Environment) -> None:
     vol1 = env.container(VOL1)
-    problems = []
-    try:
-        env.running(VOL1)
-    except AssertionError as stopped:
-        problems.append(str(stopped))
+    with Problems() as problems:
+        with problems.collect():
+            env.running(VOL1)
+        problems.add(_anonymous_volume(vol1))
+        problems.add(_binds(vol1))
+
+
+def _anonymous_volume(vol1: Container) -> str | None:
+    """What is wrong with vol1's mount at TARGET, but a bind (said with every bind), or None."""
     mount = _at(vol1, TARGET)
     if mount is None:
         others = [m.get("Destination", "") for m in _mounts(vol1)]
-        problems.append(
-            f"{VOL1} has no volume at {TARGET}" + (f" (it has mounts at {_listed(others)})" if others else "")
+        return f"{VOL1} has no volume at {TARGET}" + (
+            f" (it has mounts at {_listed(others)})" if others else ""
         )
-    elif mount.get("Type") == "bind":
-        pass  # said below, with every bind
-    elif mount.get("Type") != "volume":
-        problems.append(f"{VOL1}'s {TARGET} is a {mount.get('Type')} mount, not a volume")
-    elif not ANONYMOUS.fullmatch(mount.get("Name", "")):
-        problems.append(f"{VOL1}'s {TARGET} is the named volume {mount.get('Name')}, not an anonymous one")
-    binds = _binds(vol1)
-    if binds:
-        problems.append(binds)
-    assert not problems, "; ".join(problems)
+    if mount.get("Type") == "bind":
+        return None
+    if mount.get("Type") != "volume":
+        return f"{VOL1}'s {TARGET} is a {mount.get('Type')} mount, not a volume"
+    if not ANONYMOUS.fullmatch(mount.get("Name", "")):
+        return f"{VOL1}'s {TARGET} is the named volume {mount.get('Name')}, not an anonymous one"
+    return None
 
 
 @check(
@@ -116,23 +119,24 @@ def test_vol1_has_anonymous_volume(env):
     reproduce="docker inspect -f '{{json .HostConfig.VolumesFrom}} {{json .Mounts}}' vol2 ; "
     "docker inspect -f '{{json .Mounts}}' vol1",
 )
-def test_vol2_uses_volumes_from(env):
+def test_vol2_uses_volumes_from(env: Environment) -> None:
     vol1, vol2 = env.container(VOL1), env.container(VOL2)
-    problems = []
+    with Problems() as problems:
+        problems.add(_shares_volume(env, vol1, vol2))
+        problems.add(_binds(vol2))
+
+
+def _shares_volume(env: Environment, vol1: Container, vol2: Container) -> str | None:
+    """Why vol2's TARGET is not vol1's volume through --volumes-from, or None."""
     if not _volumes_from(env, vol2, vol1):
         given = vol2.attrs["HostConfig"].get("VolumesFrom") or []
-        problems.append(
-            f"{VOL2} was not started with --volumes-from {VOL1}"
-            + (f" (it has --volumes-from {_listed(given)})" if given else "")
+        return f"{VOL2} was not started with --volumes-from {VOL1}" + (
+            f" (it has --volumes-from {_listed(given)})" if given else ""
         )
-    else:
-        shared, mine = _at(vol1, TARGET), _at(vol2, TARGET)
-        if shared is not None and (mine is None or mine.get("Name") != shared.get("Name")):
-            problems.append(f"{VOL2}'s {TARGET} is not the volume of {VOL1}")
-    binds = _binds(vol2)
-    if binds:
-        problems.append(binds)
-    assert not problems, "; ".join(problems)
+    shared, mine = _at(vol1, TARGET), _at(vol2, TARGET)
+    if shared is not None and (mine is None or mine.get("Name") != shared.get("Name")):
+        return f"{VOL2}'s {TARGET} is not the volume of {VOL1}"
+    return None
 
 
 @check(
@@ -144,7 +148,7 @@ def test_vol2_uses_volumes_from(env):
     "write fails.",
     reproduce="docker exec vol1 cat /shared-data/hello.txt",
 )
-def test_vol1_sees_the_file(env):
+def test_vol1_sees_the_file(env: Environment) -> None:
     files = env.host(VOL1).file
     if not files(FILE).is_file:
         folder = files(TARGET)

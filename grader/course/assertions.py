@@ -6,9 +6,7 @@ which is what the student reads.
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
+from typing import Any
 
 import docker.errors
 from docker import DockerClient
@@ -16,6 +14,7 @@ from docker.models.containers import Container
 from docker.models.images import Image
 
 from grader.checks import archive
+from grader.checks.toolkit import NoAnswer, http_get
 from grader.text import shorten
 
 
@@ -83,20 +82,17 @@ REGISTRY_MANIFESTS = ", ".join(
 )
 
 
-def _get_json(url: str, accept: str = "application/json", *, missing: str = "") -> dict:
-    request = urllib.request.Request(url, headers={"Accept": accept})
+def _get_json(url: str, accept: str = "application/json", *, missing: str = "") -> dict[str, Any]:
+    """The JSON object a registry answers at `url` with 200; AssertionError saying what came instead."""
     try:
-        with urllib.request.urlopen(request, timeout=5) as response:
-            return json.loads(response.read(1 << 20))
-    except urllib.error.HTTPError as error:
-        if error.code == 404 and missing:
-            raise AssertionError(missing) from None
-        raise AssertionError(f"{url} answered {error.code} {error.reason}") from None
-    except (urllib.error.URLError, OSError) as error:
-        reason = getattr(error, "reason", None) or error
-        raise AssertionError(f"no registry answers at {url} ({reason})") from None
-    except ValueError:
-        raise AssertionError(f"{url} did not answer in JSON") from None
+        reply = http_get(url, accept)
+    except NoAnswer as error:
+        raise AssertionError(f"no registry answers at {url} ({error})") from None
+    if reply.status == 404 and missing:
+        raise AssertionError(missing)
+    if reply.status != 200:
+        raise AssertionError(f"{url} answered {reply.status} {reply.reason}")
+    return reply.json(f"GET {url}")
 
 
 def in_registry(url: str, repository: str, tag: str, image: Image | None = None) -> None:
