@@ -51,7 +51,8 @@ def check(
     if points <= 0:
         raise ValueError("a rubric item is worth more than 0 points")
     item = Item(points=points, expected=expected, hint=hint, reproduce=reproduce, hidden=hidden)
-    return getattr(pytest.mark, MARK)(item)
+    mark: Callable[[F], F] = getattr(pytest.mark, MARK)(item)
+    return mark
 
 
 def item_of(node: pytest.Item) -> Item | None:

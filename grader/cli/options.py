@@ -41,7 +41,9 @@ certs = click.option(
 )
 
 
-def out(default: Path | None, help: str = "Where results, gradebooks, feedback and reports go.") -> Any:
+def out(
+    default: Path | None, help: str = "Where results, gradebooks, feedback and reports go."
+) -> Callable[[F], F]:
     """--out, a folder; shown with its default when it has one."""
     return click.option(
         "--out",

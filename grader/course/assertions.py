@@ -46,7 +46,7 @@ def same_image(first: Image, second: Image) -> None:
 
 
 def _named(image: Image) -> str:
-    return image.tags[0] if image.tags else image.short_id
+    return str(image.tags[0]) if image.tags else str(image.short_id)
 
 
 def built_on(image: Image, base: Image) -> None:
@@ -132,7 +132,7 @@ def changed(container: Container, path: str, kind: str) -> None:
         raise AssertionError(f"docker diff {container.name} {now}")
 
 
-def mounted(container: Container, destination: str, kind: str = "bind") -> dict:
+def mounted(container: Container, destination: str, kind: str = "bind") -> dict[str, Any]:
     """`container` has a mount of type `kind` ("bind", "volume", "tmpfs") at `destination`; returns it."""
     mounts = container.attrs.get("Mounts") or []
     for mount in mounts:
@@ -141,7 +141,8 @@ def mounted(container: Container, destination: str, kind: str = "bind") -> dict:
                 raise AssertionError(
                     f"{container.name} has a {mount.get('Type')} mount at {destination}, not a {kind} mount"
                 )
-            return mount
+            found: dict[str, Any] = mount
+            return found
     shown = ", ".join(sorted(m.get("Destination", "?") for m in mounts)) or "none"
     raise AssertionError(f"{container.name} has no mount at {destination} (its mounts: {shown})")
 

@@ -211,7 +211,10 @@ def read_answers(path: Path) -> dict[str, str]:
 
 def not_scored(reason: str) -> NotebookNode:
     """An error output saying `reason` (nbgrader gives the cell no points)."""
-    return nbformat.v4.new_output("error", ename=NOT_SCORED, evalue=reason, traceback=[reason])
+    output: NotebookNode = nbformat.v4.new_output(
+        "error", ename=NOT_SCORED, evalue=reason, traceback=[reason]
+    )
+    return output
 
 
 @contextlib.contextmanager

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import docker
 from docker.errors import ImageNotFound
@@ -89,7 +90,7 @@ def draw(steps: list[Step], heading: str, base: str | None) -> svg.Picture:
     return svg.document(width, bottom + 44, body, f"Layers of {heading}")
 
 
-def _history(client: docker.DockerClient, image: str) -> list[dict]:
+def _history(client: docker.DockerClient, image: str) -> list[dict[str, Any]]:
     """The image's history entries, oldest first."""
     return list(reversed(client.images.get(image).history()))
 
@@ -102,7 +103,7 @@ def _exists(client: docker.DockerClient, image: str) -> bool:
     return True
 
 
-def _shared(history: list[dict], base: list[dict]) -> int:
+def _shared(history: list[dict[str, Any]], base: list[dict[str, Any]]) -> int:
     """How many of the oldest entries of `history` are the base image's own."""
     count = 0
     for mine, theirs in zip(history, base, strict=False):
@@ -112,11 +113,11 @@ def _shared(history: list[dict], base: list[dict]) -> int:
     return count if count == len(base) else 0
 
 
-def _identity(entry: dict) -> tuple[object, ...]:
+def _identity(entry: dict[str, Any]) -> tuple[object, ...]:
     return (entry.get("Created"), entry.get("CreatedBy"), entry.get("Size"))
 
 
-def _step(entry: dict, base: bool) -> Step:
+def _step(entry: dict[str, Any], base: bool) -> Step:
     return Step(entry.get("CreatedBy") or "", int(entry.get("Size") or 0), base, entry.get("Comment") or "")
 
 

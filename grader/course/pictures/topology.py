@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import docker
 from docker.errors import NotFound
@@ -88,7 +89,8 @@ def _caption(client: docker.DockerClient, name: str) -> str:
 def _containers(client: docker.DockerClient, names: list[str] | None) -> list[Container]:
     """The named containers (those that exist), or all of them."""
     if names is None:
-        return client.containers.list(all=True, ignore_removed=True)
+        found: list[Container] = client.containers.list(all=True, ignore_removed=True)
+        return found
     return [container for name in sorted(set(names)) if (container := _container_named(client, name))]
 
 
@@ -127,8 +129,9 @@ def _networks_of(containers: Iterable[Container]) -> list[str]:
     return sorted(names - DEFAULT_NETWORKS)
 
 
-def _settings(container: Container) -> dict:
-    return container.attrs.get("NetworkSettings") or {}
+def _settings(container: Container) -> dict[str, Any]:
+    settings: dict[str, Any] = container.attrs.get("NetworkSettings") or {}
+    return settings
 
 
 def _box(container: Container, networks: list[str]) -> Box:
