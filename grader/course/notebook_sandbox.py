@@ -18,10 +18,12 @@ an error output, so nbgrader gives them no points instead of full marks.
 
 from __future__ import annotations
 
+import contextlib
 import io
+import re
 import tarfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -155,13 +157,30 @@ def _serve(
         index = _reached(kernel)
         if index in checks and index not in scored:
             scored.add(index)
-            score(index)
+            with _paused(kernel):
+                score(index)
             engine.put_archive(SUBMISSION_DIR, _archive(f"{RUN_DIR}/{GO.format(index)}", b""))
         if _stopped(kernel, POLL_S):
             return
         if time.monotonic() >= deadline:
             kernel.kill()
             return
+
+
+@contextlib.contextmanager
+def _paused(kernel: Container) -> Iterator[None]:
+    """The kernel frozen while the host scores a cell: nothing the student started in it (a process
+    left running by an earlier cell) can change the folder being copied or reach the guard meanwhile."""
+    try:
+        kernel.pause()
+    except docker.errors.APIError:  # it stopped meanwhile: nothing of it runs
+        yield
+        return
+    try:
+        yield
+    finally:
+        with contextlib.suppress(docker.errors.APIError):
+            kernel.unpause()
 
 
 def _stopped(kernel: Container, wait_s: float) -> bool:
@@ -207,7 +226,7 @@ def _reached(kernel: Container) -> int | None:
     container may print there: a forged line only makes the host score a cell, with the checks)."""
     lines = kernel.logs(stdout=True, stderr=False, tail=TAIL_LINES).decode(errors="replace").splitlines()
     said = [line.removeprefix(REACHED).strip() for line in lines if line.startswith(REACHED)]
-    return int(said[-1]) if said and said[-1].isdigit() and len(said[-1]) < 10 else None
+    return int(said[-1]) if said and re.fullmatch(r"[0-9]{1,9}", said[-1]) else None
 
 
 def _read(container: Container, path: str) -> NotebookNode | None:

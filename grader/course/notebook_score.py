@@ -219,8 +219,12 @@ def not_scored(reason: str) -> NotebookNode:
 
 @contextlib.contextmanager
 def folder_copy(container: Container, path: str) -> Iterator[Path]:
-    """A temporary copy on the host of the folder `path` of a (sandbox) container: regular files,
-    folders and links that stay inside only (tarfile's data filter), at most FOLDER_BYTES."""
+    """A temporary copy on the host of the folder `path` of a (sandbox) container: its folders and
+    regular files only, at most FOLDER_BYTES.
+
+    No link is ever made on the host. The student's kernel may still be running while the engine
+    walks the folder, and can swap a folder for a link under the walk, so the tar may hold paths
+    through links; with no link made here, every path of the copy stays inside it."""
     with tempfile.TemporaryDirectory(prefix="grader-notebook-") as scratch:
         root = Path(scratch) / "folder"
         root.mkdir()
@@ -244,18 +248,20 @@ def _download(container: Container, path: str, to: Path) -> None:
 
 
 def _extract(tar: tarfile.TarFile, member: tarfile.TarInfo, top: str, root: Path) -> None:
-    """Extract `member` (named top/...) under `root`, unless the data filter refuses it."""
+    """Extract `member` (named top/...) under `root` if it is a folder or a regular file; links
+    (symbolic or hard) and special files are left out, and the data filter has the last word."""
     inner = _inside(member.name, top)
-    if inner is None or (member.islnk() and _inside(member.linkname, top) is None):
+    if inner is None or not (member.isdir() or member.isfile()):
         return
     member.name = inner
-    if member.islnk():
-        member.linkname = str(_inside(member.linkname, top))
     with contextlib.suppress(tarfile.TarError, OSError):
         tar.extract(member, root, filter="data")
 
 
 def _inside(name: str, top: str) -> str | None:
-    """`name` (top/a/b) relative to `top` (a/b), or None for `top` itself or a name outside it."""
+    """`name` (top/a/b) relative to `top` (a/b), or None for `top` itself, a name outside it, or
+    one with a `..` step."""
     parts = PurePosixPath(name).parts
-    return str(PurePosixPath(*parts[1:])) if len(parts) > 1 and parts[0] == top else None
+    if len(parts) < 2 or parts[0] != top or ".." in parts:
+        return None
+    return str(PurePosixPath(*parts[1:]))
