@@ -13,8 +13,9 @@ GraderError
 │   ├── ContainerStopped                     (sandbox.containers) a container that should run
 │   ├── ShellError                           (checks.shell) the checked container's shell ended
 │   ├── Unavailable                          (checks.plugin) what a check needs is not there
+│   ├── NoAnswer                             (checks.toolkit) a registry the student ran is silent
 │   ├── MissingState                         (quiz.live) the student's engine lacks an object
-│   └── GradingDied                          (batch.cluster) grading killed its process
+│   └── GradingDied                          (batch.workers) grading killed its process
 ├── SetupError        this machine: no engine, missing packages, no mirror, a base image or an
 │   │                 nbgrader step that failed
 │   ├── EngineUnavailable ── ClusterUnavailable   (host.engine, batch.cluster)
@@ -22,7 +23,7 @@ GraderError
 │   ├── BuildFailed, PrepareFailed           (host.baseimages)
 │   ├── SandboxError, EngineFailed           (sandbox.sandbox, sandbox.guard.proxy)
 │   ├── NbgraderFailed                       (course.nbgrade)
-│   └── WrongGrader                          (batch.cluster) a worker of another grader
+│   └── WrongGrader                          (batch.workers) a worker of another grader
 ├── InputError        the user's input to the grader: an unknown exercise, image or quiz topic,
 │   │                 a bad assignment or overrides file, a folder of no known layout, a result
 │   │                 that cannot be replayed

@@ -38,6 +38,7 @@ from docker.models.images import Image
 from grader.checks.backend import GraderHost, wait_until
 from grader.checks.environment import Environment
 from grader.checks.images_info import ImageInfo
+from grader.errors import SubmissionError
 from grader.rubric import check
 from grader.sandbox.build import BuildResult
 from grader.sandbox.containers import RunResult
@@ -258,7 +259,7 @@ class Problems:
             raise AssertionError(str(self))
 
 
-class NoAnswer(Exception):
+class NoAnswer(SubmissionError):
     """No HTTP answer came: the connection was refused, closed or timed out."""
 
 

@@ -117,7 +117,7 @@ def _execute(
                 notebook_tar = _archive(SOURCE, nbformat.writes(notebook).encode(), owner=sandbox.owner or 0)
                 engine.put_archive(SUBMISSION_DIR, notebook_tar)
                 kernel.start()
-                _serve(kernel, engine, timeout_s + GRACE_S, set(at), score)
+                _serve(kernel, engine, timeout_s + GRACE_S, set(at), score, owner=sandbox.owner or 0)
                 executed = _read(engine, EXECUTED)
             finally:
                 kernel.remove(force=True)
@@ -147,7 +147,13 @@ def _kernel(
 
 
 def _serve(
-    kernel: Container, engine: Container, limit_s: float, checks: set[int], score: Callable[[int], None]
+    kernel: Container,
+    engine: Container,
+    limit_s: float,
+    checks: set[int],
+    score: Callable[[int], None],
+    *,
+    owner: int = 0,
 ) -> None:
     """Until the kernel stops (killed at `limit_s`): each time it says it reached a check cell it was
     given, and that cell is not scored yet, `score` it, then let the kernel go on."""
@@ -159,7 +165,8 @@ def _serve(
             scored.add(index)
             with _paused(kernel):
                 score(index)
-            engine.put_archive(SUBMISSION_DIR, _archive(f"{RUN_DIR}/{GO.format(index)}", b""))
+            go = _archive(f"{RUN_DIR}/{GO.format(index)}", b"", owner=owner)  # the folder stays the kernel's
+            engine.put_archive(SUBMISSION_DIR, go)
         if _stopped(kernel, POLL_S):
             return
         if time.monotonic() >= deadline:
