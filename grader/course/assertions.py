@@ -6,6 +6,7 @@ which is what the student reads.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import docker.errors
@@ -14,7 +15,7 @@ from docker.models.containers import Container
 from docker.models.images import Image
 
 from grader.checks import archive
-from grader.checks.toolkit import NoAnswer, http_get
+from grader.checks.toolkit import NoAnswer, Reply, http_get
 from grader.text import shorten
 
 
@@ -78,12 +79,14 @@ REGISTRY_MANIFESTS = ", ".join(
     (
         "application/vnd.docker.distribution.manifest.v2+json",
         "application/vnd.oci.image.manifest.v1+json",
+        "application/vnd.docker.distribution.manifest.list.v2+json",
+        "application/vnd.oci.image.index.v1+json",
     )
 )
 
 
-def _get_json(url: str, accept: str = "application/json", *, missing: str = "") -> dict[str, Any]:
-    """The JSON object a registry answers at `url` with 200; AssertionError saying what came instead."""
+def _get(url: str, accept: str = "application/json", *, missing: str = "") -> Reply:
+    """A registry's 200 answer at `url`; AssertionError saying what came instead."""
     try:
         reply = http_get(url, accept)
     except NoAnswer as error:
@@ -92,13 +95,27 @@ def _get_json(url: str, accept: str = "application/json", *, missing: str = "") 
         raise AssertionError(missing)
     if reply.status != 200:
         raise AssertionError(f"{url} answered {reply.status} {reply.reason}")
-    return reply.json(f"GET {url}")
+    return reply
+
+
+def _get_json(url: str, accept: str = "application/json", *, missing: str = "") -> dict[str, Any]:
+    """The JSON object a registry answers at `url` with 200; AssertionError saying what came instead."""
+    return _get(url, accept, missing=missing).json(f"GET {url}")
+
+
+def names_image(manifest: Reply, image_id: str) -> bool:
+    """Whether the registry's `manifest` is the image `image_id`: on the classic image store the ID
+    is the manifest's configuration digest; on the containerd store it is the digest of the manifest
+    (or of the index) itself."""
+    digest = "sha256:" + hashlib.sha256(manifest.body).hexdigest()
+    config = (manifest.json("the manifest").get("config") or {}).get("digest", "")
+    return image_id in (config, digest)
 
 
 def in_registry(url: str, repository: str, tag: str, image: Image | None = None) -> None:
     """The registry at `url` (http://HOST:PORT) lists `tag` in `repository`; with `image`, that tag is it.
 
-    "It is `image`": the tag's manifest names image's ID as its configuration digest.
+    "It is `image`": the tag's manifest is image's (`names_image`), on either image store.
     """
     url = url.rstrip("/")
     missing = f"the registry has no repository {repository}"
@@ -110,9 +127,9 @@ def in_registry(url: str, repository: str, tag: str, image: Image | None = None)
     if image is None:
         return
     missing = f"{repository}:{tag} has no manifest"
-    manifest = _get_json(f"{url}/v2/{repository}/manifests/{tag}", REGISTRY_MANIFESTS, missing=missing)
-    digest = (manifest.get("config") or {}).get("digest", "")
-    if digest != image.id:
+    manifest = _get(f"{url}/v2/{repository}/manifests/{tag}", REGISTRY_MANIFESTS, missing=missing)
+    if not names_image(manifest, image.id):
+        digest = (manifest.json("the manifest").get("config") or {}).get("digest", "")
         raise AssertionError(
             f"{repository}:{tag} in the registry is the image {digest.removeprefix('sha256:')[:12] or '?'}, "
             f"not {_named(image)} ({image.short_id.removeprefix('sha256:')})"
