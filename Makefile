@@ -7,7 +7,7 @@ PY      := $(VENV)/bin/python
 GRADER  := $(VENV)/bin/grader
 STAMP   := $(VENV)/.installed
 
-.PHONY: setup check test lint demo lab bench clean gc
+.PHONY: setup check test lint demo lab bench bench-suite clean gc
 
 $(STAMP): pyproject.toml
 	@python3 -m venv $(VENV) 2>/dev/null || { \
@@ -30,8 +30,9 @@ lint: $(STAMP)
 check: lint
 	$(PY) -m pytest -m "not docker" -p no:cacheprovider
 
+# Two workers share the engine; tests/sharing.py keeps apart the tests that may not overlap.
 test: setup lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadgroup --no-loadscope-reorder
 
 demo: setup
 	$(GRADER) demo
@@ -42,6 +43,9 @@ lab: setup
 
 bench: setup
 	$(PY) -m benchmarks
+
+bench-suite: setup
+	$(PY) -m benchmarks.suite_times
 
 gc: $(STAMP)
 	$(GRADER) gc
