@@ -50,9 +50,17 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """In a parallel run, order the tests and group those that use the host engine as a student."""
+    """In a parallel run, the tests go in the order that lets the workers overlap the most."""
     if sharing.parallel():
         sharing.arrange(items)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """`--dist loadgroup` sends each group of tests (`tests.sharing.group_of`) to one worker."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    return sharing.SharedScheduling(config, log)  # type: ignore[arg-type]
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)

@@ -28,9 +28,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from xdist.scheduler import LoadGroupScheduling
 
 HOST_GROUP = "host-engine"
-GROUPS = {  # modules whose tests must not run beside each other: one worker runs each
+GROUPS = {  # files whose tests must not run beside each other: one worker runs each
     "tests/course/test_nbgrade.py": "nbgrade",  # counts the notebook kernels its autograding starts
 }
 
@@ -67,21 +68,29 @@ def kind(item: pytest.Item) -> str:
 ORDER = {"host": 0, "free": 1, "leak-checked": 2, "alone": 3}
 
 
+def group_of(nodeid: str) -> str | None:
+    """The group a test belongs to by its file: all of a group's tests go to one worker."""
+    path = nodeid.split("::", 1)[0]
+    return HOST_GROUP if path.startswith(HOST) else GROUPS.get(path)
+
+
 def arrange(items: list[pytest.Item]) -> None:
-    """Group the host tests on one worker and order the run as the module's docstring says; a group
-    goes where its last test would (one worker takes a group whole, where its first test is)."""
-    groups = {item.nodeid: _group(item) for item in items}
-    place: dict[str, int] = {}
+    """Order the run as the module's docstring says: the host group first, any other group where its
+    last test would go (a worker takes a group whole, at its first test)."""
+    place: dict[str, int] = {HOST_GROUP: 0}
     for item in items:
-        group = groups[item.nodeid]
-        if group:
-            item.add_marker(pytest.mark.xdist_group(group))
-            place[group] = max(place.get(group, 0), ORDER[kind(item)])
-    items.sort(key=lambda item: place.get(groups[item.nodeid], ORDER[kind(item)]))  # stable
+        name = group_of(item.nodeid)
+        if name and name != HOST_GROUP:
+            place[name] = max(place.get(name, 0), ORDER[kind(item)])
+    items.sort(key=lambda item: place.get(group_of(item.nodeid) or "", ORDER[kind(item)]))  # stable
 
 
-def _group(item: pytest.Item) -> str | None:
-    return HOST_GROUP if kind(item) == "host" else GROUPS.get(item.nodeid.split("::", 1)[0])
+class SharedScheduling(LoadGroupScheduling):
+    """xdist's `loadgroup`, its groups read from the tests' files (`group_of`), not from marks:
+    xdist 3.8 marks a group in the node ID, which pytest 9.2 no longer lets it change."""
+
+    def _split_scope(self, nodeid: str) -> str:
+        return group_of(nodeid) or nodeid
 
 
 def parallel() -> bool:

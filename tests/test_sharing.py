@@ -15,18 +15,14 @@ from tests import sharing
 
 @dataclass
 class FakeItem:
-    """What `tests.sharing` reads of a pytest item: its node ID, marks and fixtures."""
+    """What `tests.sharing` reads of a pytest item: its node ID, whether it needs Docker, its fixtures."""
 
     nodeid: str
     docker: bool = True
     fixturenames: list[str] = field(default_factory=list)
-    marks: list[pytest.Mark] = field(default_factory=list)
 
     def get_closest_marker(self, name: str) -> object:
         return object() if name == "docker" and self.docker else None
-
-    def add_marker(self, mark: pytest.MarkDecorator) -> None:
-        self.marks.append(mark.mark)
 
 
 NOTEBOOK = FakeItem("tests/course/test_running_notebooks.py::test_x[02-containers]")
@@ -44,24 +40,28 @@ def test_each_test_is_of_the_kind_its_use_of_the_engine_says() -> None:
     assert kinds == ["host", "leak-checked", "free", "free", "alone"]
 
 
-def test_host_tests_go_first_on_one_worker_and_image_builds_last() -> None:
-    notebook, free = FakeItem(NOTEBOOK.nodeid), FakeItem(FREE.nodeid)
-    items = [BUILDS_IMAGES, LEAK_CHECKED, free, notebook, NO_ENGINE]
+def test_host_tests_go_first_and_image_builds_last() -> None:
+    items = [BUILDS_IMAGES, LEAK_CHECKED, FREE, NOTEBOOK, NO_ENGINE]
     sharing.arrange(items)  # type: ignore[arg-type]
-    assert items == [notebook, free, NO_ENGINE, LEAK_CHECKED, BUILDS_IMAGES]
-    assert [mark.args for mark in notebook.marks] == [(sharing.HOST_GROUP,)]
-    assert free.marks == []
+    assert items == [NOTEBOOK, NO_ENGINE, FREE, LEAK_CHECKED, BUILDS_IMAGES]
 
 
 def test_a_group_goes_where_its_last_test_would() -> None:
-    nbgrade = [FakeItem("tests/course/test_nbgrade.py::a", docker=False), FakeItem(LEAK_CHECKED.nodeid)]
-    nbgrade[1].nodeid = "tests/course/test_nbgrade.py::b"
-    nbgrade[1].fixturenames = [LEAK]
-    free = FakeItem(FREE.nodeid)
-    items = [*nbgrade, free]
+    nbgrade = [
+        FakeItem("tests/course/test_nbgrade.py::a", docker=False),
+        FakeItem("tests/course/test_nbgrade.py::b", fixturenames=[LEAK]),
+    ]
+    items = [*nbgrade, FREE]
     sharing.arrange(items)  # type: ignore[arg-type]
-    assert items == [free, *nbgrade]
-    assert [mark.args for item in nbgrade for mark in item.marks] == [("nbgrade",), ("nbgrade",)]
+    assert items == [FREE, *nbgrade]
+
+
+def test_one_worker_takes_each_group_whole() -> None:
+    scope = sharing.SharedScheduling._split_scope
+    assert scope(None, NOTEBOOK.nodeid) == scope(None, NO_ENGINE.nodeid) == sharing.HOST_GROUP  # type: ignore[arg-type]
+    assert scope(None, "tests/course/pictures/test_layers.py::x") == sharing.HOST_GROUP  # type: ignore[arg-type]
+    assert scope(None, "tests/course/test_nbgrade.py::x") == "nbgrade"  # type: ignore[arg-type]
+    assert scope(None, FREE.nodeid) == FREE.nodeid  # type: ignore[arg-type]
 
 
 def test_every_path_named_exists() -> None:
