@@ -7,7 +7,7 @@ PY      := $(VENV)/bin/python
 GRADER  := $(VENV)/bin/grader
 STAMP   := $(VENV)/.installed
 
-.PHONY: setup check test lint demo lab bench clean gc
+.PHONY: setup check test lint demo lab bench bench-suite clean gc
 
 $(STAMP): pyproject.toml
 	@python3 -m venv $(VENV) 2>/dev/null || { \
@@ -42,6 +42,9 @@ lab: setup
 
 bench: setup
 	$(PY) -m benchmarks
+
+bench-suite: setup
+	$(PY) -m benchmarks.suite_times
 
 gc: $(STAMP)
 	$(GRADER) gc

@@ -14,8 +14,9 @@ import docker
 import docker.errors
 import pytest
 
-from grader.host import engine, labels
+from grader.host import baseimages, engine, labels
 from grader.model.exercise import ROOT, Exercise, load
+from tests import sharing
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -47,19 +48,60 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     pytest.skip(reason)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """In a parallel run, the tests go in the order that lets the workers overlap the most."""
+    if sharing.parallel():
+        sharing.arrange(items)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """`--dist loadgroup` sends each group of tests (`tests.sharing.group_of`) to one worker."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    return sharing.SharedScheduling(config, log)  # type: ignore[arg-type]
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
+    """In a parallel run, a test waits for its turn on the engine (`tests.sharing`) before set-up."""
+    with sharing.turn(item):
+        yield
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Before the workers of a parallel run start, make every base image there, so no test builds one
+    (with the engine shared, a build would show in another test's check that nothing is left)."""
+    config = session.config
+    if sharing.parallel() or not getattr(config.option, "numprocesses", None):
+        return
+    if "not docker" in (config.option.markexpr or "") or not _engine_answers():
+        return
+    baseimages.prepare(engine.connect(start=False, install=False), pull=False)
+
+
+def pytest_sessionfinish() -> None:
+    """The lock file of a parallel run goes with it."""
+    if not sharing.parallel():
+        sharing.lock_file(os.getpid()).unlink(missing_ok=True)
+
+
 @pytest.fixture(scope="session")
 def host_engine() -> docker.DockerClient:
     return engine.connect(start=False, install=False)
 
 
 def snapshot(client: docker.DockerClient) -> dict[str, set[str]]:
-    """Everything on the engine (and the grader's socket folders) right now."""
+    """Everything on the engine (and the grader's socket folders) right now. Read from the engine's
+    lists alone: an object another process removes meanwhile is not looked up (and not found)."""
     return {
-        # One list call each (no inspect per object): a colleague's container removed meanwhile is no error.
-        "containers": {c["Id"] for c in client.api.containers(all=True) if ours(c.get("Labels") or {})},
+        "containers": {
+            c.id for c in client.containers.list(all=True, sparse=True) if ours(c.attrs.get("Labels") or {})
+        },
         "volumes": {v.name for v in client.volumes.list() if ours(v.attrs.get("Labels") or {})},
         "networks": {n.id for n in client.networks.list() if ours(n.attrs.get("Labels") or {})},
-        "images": {i.id for i in client.images.list(all=True)},
+        "images": set(client.api.images(all=True, quiet=True)),
         "socket folders": {p.name for p in Path(tempfile.gettempdir()).glob(f"grader-{os.getpid()}-*")},
     }
 

@@ -21,7 +21,11 @@ pytestmark = [pytest.mark.docker, pytest.mark.slow]
 def state(client: docker.DockerClient) -> dict[str, set[str]]:
     """What a notebook may create: containers, networks, volumes, image names and IDs."""
     return {
-        "containers": {c.name for c in client.containers.list(all=True) if not c.name.startswith("grader-")},
+        "containers": {
+            c.name
+            for c in client.containers.list(all=True, ignore_removed=True)
+            if not c.name.startswith("grader-") and ours(c.labels)  # not another test process's
+        },
         "networks": {n.name for n in client.networks.list() if ours(n.attrs.get("Labels") or {})},
         "volumes": {v.name for v in client.volumes.list() if ours(v.attrs.get("Labels") or {})},
         "images": {tag for i in client.images.list(all=True) for tag in [i.id, *i.tags]},

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from grader.cli import main
 from grader.grading import live
 from grader.model.exercise import load
+from tests.conftest import ours
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("leaves_nothing")]
 
@@ -22,7 +23,11 @@ def _state(client: docker.DockerClient) -> tuple[set[str], set[str]]:
     images = {tag for image in client.images.list(all=True) for tag in image.tags} | {
         image.id for image in client.images.list(all=True)
     }
-    containers = {container.id for container in client.containers.list(all=True)}
+    containers = {
+        container.id
+        for container in client.containers.list(all=True, ignore_removed=True)
+        if ours(container.labels)
+    }
     return images, containers
 
 

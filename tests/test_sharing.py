@@ -1,0 +1,100 @@
+"""Sharing the engine between the workers of a parallel run: which tests may overlap, and the lock."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from grader.model.exercise import ROOT
+from tests import sharing
+
+
+@dataclass
+class FakeItem:
+    """What `tests.sharing` reads of a pytest item: its node ID, whether it needs Docker, its fixtures."""
+
+    nodeid: str
+    docker: bool = True
+    fixturenames: list[str] = field(default_factory=list)
+
+    def get_closest_marker(self, name: str) -> object:
+        return object() if name == "docker" and self.docker else None
+
+
+NOTEBOOK = FakeItem("tests/course/test_running_notebooks.py::test_x[02-containers]")
+LEAK = "leaves_nothing"
+LEAK_CHECKED = FakeItem("tests/grading/test_grade.py::test_x", fixturenames=[LEAK])
+FREE = FakeItem("tests/exercises/test_variants.py::test_x")
+NO_ENGINE = FakeItem("tests/course/test_running_notebooks.py::test_y", docker=False)
+BUILDS_IMAGES = FakeItem(
+    "tests/host/baseimages/test_debian_image.py::test_x", fixturenames=["leaves_nothing"]
+)
+
+
+def test_each_test_is_of_the_kind_its_use_of_the_engine_says() -> None:
+    kinds = [sharing.kind(item) for item in (NOTEBOOK, LEAK_CHECKED, FREE, NO_ENGINE, BUILDS_IMAGES)]
+    assert kinds == ["host", "leak-checked", "free", "free", "alone"]
+
+
+def test_host_tests_go_first_and_image_builds_last() -> None:
+    items = [BUILDS_IMAGES, LEAK_CHECKED, FREE, NOTEBOOK, NO_ENGINE]
+    sharing.arrange(items)  # type: ignore[arg-type]
+    assert items == [NOTEBOOK, NO_ENGINE, FREE, LEAK_CHECKED, BUILDS_IMAGES]
+
+
+def test_a_group_goes_where_its_last_test_would() -> None:
+    nbgrade = [
+        FakeItem("tests/course/test_nbgrade.py::a", docker=False),
+        FakeItem("tests/course/test_nbgrade.py::b", fixturenames=[LEAK]),
+    ]
+    items = [*nbgrade, FREE]
+    sharing.arrange(items)  # type: ignore[arg-type]
+    assert items == [FREE, *nbgrade]
+
+
+def test_one_worker_takes_each_group_whole() -> None:
+    scope = sharing.SharedScheduling._split_scope
+    assert scope(None, NOTEBOOK.nodeid) == scope(None, NO_ENGINE.nodeid) == sharing.HOST_GROUP  # type: ignore[arg-type]
+    assert scope(None, "tests/course/pictures/test_layers.py::x") == sharing.HOST_GROUP  # type: ignore[arg-type]
+    assert scope(None, "tests/course/test_nbgrade.py::x") == "nbgrade"  # type: ignore[arg-type]
+    assert scope(None, FREE.nodeid) == FREE.nodeid  # type: ignore[arg-type]
+
+
+def test_every_path_named_exists() -> None:
+    for path in (*sharing.ALONE, *sharing.HOST, *sharing.GROUPS):
+        assert (ROOT / path).exists(), path
+
+
+def _taken(path: Path, how: int) -> bool:
+    """Whether another holder of `path` keeps this lock from being taken now."""
+    with path.open("a") as handle:
+        try:
+            fcntl.flock(handle, how | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return False
+
+
+def test_in_a_parallel_run_a_host_test_has_the_engine_to_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw0")
+    lock = sharing.lock_file(os.getppid())
+    try:
+        with sharing.turn(NOTEBOOK):  # type: ignore[arg-type]
+            assert _taken(lock, fcntl.LOCK_SH), "a leak-checked test waits"
+        with sharing.turn(LEAK_CHECKED):  # type: ignore[arg-type]
+            assert not _taken(lock, fcntl.LOCK_SH), "another leak-checked test runs beside it"
+            assert _taken(lock, fcntl.LOCK_EX), "a host test waits"
+        assert not _taken(lock, fcntl.LOCK_EX), "the lock is given back"
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def test_run_serially_no_lock_is_taken(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
+    with sharing.turn(NOTEBOOK):  # type: ignore[arg-type]
+        assert not sharing.lock_file(os.getppid()).exists()
