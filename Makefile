@@ -30,9 +30,8 @@ lint: $(STAMP)
 check: lint
 	$(PY) -m pytest -m "not docker" -p no:cacheprovider
 
-# Two workers share the engine; tests/sharing.py keeps apart the tests that may not overlap.
 test: setup lint
-	$(PY) -m pytest -n 2 --dist loadgroup --no-loadscope-reorder
+	$(PY) -m pytest
 
 demo: setup
 	$(GRADER) demo

@@ -18,6 +18,8 @@ from typing import IO, cast
 import docker
 import docker.errors
 
+from grader.host.userns import as_seen_inside
+
 STAT_HEADER = "X-Docker-Container-Path-Stat"
 MAX_LINKS = 8  # symbolic links followed, one after the other, before giving up
 
@@ -134,7 +136,7 @@ def owner(api: docker.APIClient, container: str, path: str) -> tuple[int, int] |
     """(uid, gid) owning `path` itself, from the archive's first entry; None when missing."""
     with _members(api, container, path) as tar:
         for member in tar or ():
-            return member.uid, member.gid
+            return as_seen_inside(member.uid), as_seen_inside(member.gid)
     return None
 
 

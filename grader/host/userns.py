@@ -19,6 +19,15 @@ REMAPPED_ROOT = 1_700_000_000
 the sandbox's engine maps (`dockremap` in the sandbox's /etc/subuid, written by its entrypoint). Above
 the ranges Debian's useradd hands users (up to 600100000), so no login's rootless containers share it."""
 
+MAPPED_IDS = 65536  # how many ids the sandbox's engine maps, from REMAPPED_ROOT on
+
+
+def as_seen_inside(number: int) -> int:
+    """A uid or gid as a nested container sees it: under the user namespace the engine's archive API
+    gives the host's (REMAPPED_ROOT + id); no id inside a container reaches that range."""
+    return number - REMAPPED_ROOT if REMAPPED_ROOT <= number < REMAPPED_ROOT + MAPPED_IDS else number
+
+
 _userns_checked = threading.Lock()
 _userns_reasons: dict[str, str] = {}
 

@@ -52,3 +52,12 @@ def test_the_engine_is_asked_once() -> None:
     assert "cgroup v2" in userns_module.userns_support(host)  # type: ignore[arg-type]
     assert "cgroup v2" in userns_module.userns_support(host)  # type: ignore[arg-type]
     assert host.asked == 1
+
+
+def test_ids_from_a_remapped_engine_read_as_the_container_sees_them() -> None:
+    assert userns_module.as_seen_inside(userns_module.REMAPPED_ROOT) == 0
+    assert userns_module.as_seen_inside(userns_module.REMAPPED_ROOT + 101) == 101
+    assert userns_module.as_seen_inside(101) == 101  # an engine without a user namespace
+    assert userns_module.as_seen_inside(userns_module.REMAPPED_ROOT + userns_module.MAPPED_IDS) == (
+        userns_module.REMAPPED_ROOT + userns_module.MAPPED_IDS
+    )
