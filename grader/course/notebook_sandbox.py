@@ -153,7 +153,7 @@ def _serve(
     checks: set[int],
     score: Callable[[int], None],
     *,
-    owner: int = 0,
+    owner: int,
 ) -> None:
     """Until the kernel stops (killed at `limit_s`): each time it says it reached a check cell it was
     given, and that cell is not scored yet, `score` it, then let the kernel go on."""
@@ -211,7 +211,7 @@ def _kernel_options(sandbox: Sandbox, guard_socket: Path) -> dict[str, Any]:
     )
 
 
-def _archive(path: str, data: bytes, *, owner: int = 0) -> bytes:
+def _archive(path: str, data: bytes, *, owner: int) -> bytes:
     """A tar holding `data` at `path`, relative to the submission's folder, its folder included, both
     `owner`'s (uid and gid): the kernel's user writes the executed notebook there."""
     relative = Path(path).relative_to(SUBMISSION_DIR)

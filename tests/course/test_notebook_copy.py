@@ -152,5 +152,12 @@ def test_the_kernel_is_frozen_while_the_host_scores_a_cell() -> None:
         def put_archive(self, path: str, data: bytes) -> None:
             events.append("go")
 
-    notebook_sandbox._serve(Kernel(), Engine(), 10, {3}, lambda index: events.append(f"score {index}"))  # type: ignore[arg-type]
+    notebook_sandbox._serve(
+        Kernel(),  # type: ignore[arg-type]
+        Engine(),  # type: ignore[arg-type]
+        10,
+        {3},
+        lambda index: events.append(f"score {index}"),
+        owner=0,
+    )
     assert events == ["pause", "score 3", "unpause", "go"]
