@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import shutil
@@ -70,21 +71,54 @@ def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
         yield
 
 
+BEFORE = pytest.StashKey[dict[str, set[str]]]()
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """Before the workers of a parallel run start, make every base image there, so no test builds one
-    (with the engine shared, a build would show in another test's check that nothing is left)."""
+    """Note what the engine holds before the tests (`Leftovers`); before the workers of a parallel
+    run start, make every base image there, so that no test builds one while others run."""
     config = session.config
-    if sharing.parallel() or not getattr(config.option, "numprocesses", None):
+    if sharing.parallel() or "not docker" in (config.option.markexpr or "") or not _engine_answers():
         return
-    if "not docker" in (config.option.markexpr or "") or not _engine_answers():
-        return
-    baseimages.prepare(engine.connect(start=False, install=False), pull=False)
+    client = engine.connect(start=False, install=False)
+    if getattr(config.option, "numprocesses", None):
+        baseimages.prepare(client, pull=False)
+    config.stash[BEFORE] = everything(client)
 
 
-def pytest_sessionfinish() -> None:
-    """The lock file of a parallel run goes with it."""
-    if not sharing.parallel():
-        sharing.lock_file(os.getpid()).unlink(missing_ok=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The engine ends the run as it began: what no test's own check can see (an unlabelled object,
+    an untagged image) is caught here. The lock file of a parallel run goes with it."""
+    if sharing.parallel():
+        return
+    sharing.lock_file(os.getpid()).unlink(missing_ok=True)
+    before = session.config.stash.get(BEFORE, None)
+    if before is None or session.exitstatus == pytest.ExitCode.INTERRUPTED:
+        return
+    left = leftovers(engine.connect(start=False, install=False), before)
+    if left:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(f"the tests left on the host engine: {left}", red=True, bold=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def leftovers(client: docker.DockerClient, before: dict[str, set[str]]) -> dict[str, set[str]]:
+    """What is on the engine now that was not `before`, but for a live process's labelled objects
+    (a colleague's run) and the base images a test rebuilt."""
+    after, alive = everything(client), _labelled_by_live_processes(client)
+    rebuilt = {i.id for i in client.images.list(all=True) if labels.RECIPE in (i.labels or {})}
+    left = {kind: after[kind] - before[kind] - alive - rebuilt for kind in after}
+    return {kind: names for kind, names in left.items() if names}
+
+
+def _labelled_by_live_processes(client: docker.DockerClient) -> set[str]:
+    return {
+        name
+        for objects in _objects(client).values()
+        for name, tags in objects.items()
+        if tags.get(labels.OWNER_PID, "").isdigit() and Path(f"/proc/{tags[labels.OWNER_PID]}").exists()
+    }
 
 
 @pytest.fixture(scope="session")
@@ -92,18 +126,37 @@ def host_engine() -> docker.DockerClient:
     return engine.connect(start=False, install=False)
 
 
-def snapshot(client: docker.DockerClient) -> dict[str, set[str]]:
-    """Everything on the engine (and the grader's socket folders) right now. Read from the engine's
-    lists alone: an object another process removes meanwhile is not looked up (and not found)."""
+def _objects(client: docker.DockerClient) -> dict[str, dict[str, dict[str, str]]]:
+    """The engine's containers, volumes and networks, each with its labels."""
     return {
         "containers": {
-            c.id for c in client.containers.list(all=True, sparse=True) if ours(c.attrs.get("Labels") or {})
+            c.id: c.attrs.get("Labels") or {} for c in client.containers.list(all=True, sparse=True)
         },
-        "volumes": {v.name for v in client.volumes.list() if ours(v.attrs.get("Labels") or {})},
-        "networks": {n.id for n in client.networks.list() if ours(n.attrs.get("Labels") or {})},
-        "images": set(client.api.images(all=True, quiet=True)),
-        "socket folders": {p.name for p in Path(tempfile.gettempdir()).glob(f"grader-{os.getpid()}-*")},
+        "volumes": {v.name: v.attrs.get("Labels") or {} for v in client.volumes.list()},
+        "networks": {n.id: n.attrs.get("Labels") or {} for n in client.networks.list()},
     }
+
+
+def everything(client: docker.DockerClient) -> dict[str, set[str]]:
+    """Every container, volume, network and image on the engine, whoever made it."""
+    found = {kind: set(objects) for kind, objects in _objects(client).items()}
+    return {**found, "images": set(client.api.images(all=True, quiet=True))}
+
+
+def snapshot(client: docker.DockerClient) -> dict[str, set[str]]:
+    """What this test process has on the engine (and its socket folders) right now. Read from the
+    engine's lists alone: an object another process removes meanwhile is not looked up (and not
+    found). Run serially, unlabelled objects and images count too; in a parallel run they may be a
+    notebook's on another worker, so only this process's labelled objects count (`tests.sharing`)."""
+    shared = sharing.parallel()
+    counted = _labelled_mine if shared else ours
+    found = {
+        kind: {name for name, tags in objects.items() if counted(tags)}
+        for kind, objects in _objects(client).items()
+    }
+    found["images"] = set() if shared else set(client.api.images(all=True, quiet=True))
+    found["socket folders"] = {p.name for p in Path(tempfile.gettempdir()).glob(f"grader-{os.getpid()}-*")}
+    return found
 
 
 def ours(tags: dict[str, str]) -> bool:
@@ -111,14 +164,26 @@ def ours(tags: dict[str, str]) -> bool:
     return tags.get(labels.OWNER_PID, str(os.getpid())) == str(os.getpid())
 
 
+def _labelled_mine(tags: dict[str, str]) -> bool:
+    """Made by this process, and labelled so."""
+    return tags.get(labels.OWNER_PID) == str(os.getpid())
+
+
+@contextlib.contextmanager
+def left_nothing(client: docker.DockerClient) -> Iterator[None]:
+    """Fail if anything done in the block is left on the engine afterwards (`snapshot`)."""
+    before = snapshot(client)
+    yield
+    after = snapshot(client)
+    left = {kind: after[kind] - before[kind] for kind in after if after[kind] - before[kind]}
+    assert left == {}, f"left behind on the host engine: {left}"
+
+
 @pytest.fixture
 def leaves_nothing(host_engine: docker.DockerClient) -> Iterator[None]:
     """Fail the test if anything it did is left on the host engine afterwards."""
-    before = snapshot(host_engine)
-    yield
-    after = snapshot(host_engine)
-    left = {kind: after[kind] - before[kind] for kind in after if after[kind] - before[kind]}
-    assert left == {}, f"left behind on the host engine: {left}"
+    with left_nothing(host_engine):
+        yield
 
 
 @pytest.fixture
@@ -181,7 +246,12 @@ def submission(tmp_path: Path) -> Callable[..., Path]:
 @pytest.fixture
 def course_dir(tmp_path: Path) -> Path:
     """A copy of the nbgrader course folder (its configuration and source notebooks)."""
-    course = tmp_path / "course"
+    return copy_course(tmp_path)
+
+
+def copy_course(into: Path) -> Path:
+    """Copy the nbgrader course folder (its configuration and source notebooks) into `into`."""
+    course = into / "course"
     generated = ("release", "submitted", "autograded", "feedback", "gradebook.db")
     shutil.copytree(ROOT / "notebooks", course, ignore=shutil.ignore_patterns(*generated))
     return course

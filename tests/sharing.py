@@ -1,21 +1,25 @@
 """Sharing the host engine between the test workers of a parallel run (`pytest -n 2 --dist loadgroup`).
 
 Most tests that need the engine make only labelled objects (a sandbox, a guard's runner) that no
-other test looks at, and run side by side freely. Three kinds may not overlap with each other:
+other test looks at, and run side by side freely. Two kinds may not:
 
-- *alone*: tests that build, tag or drop images on the host (the base images' recipes, `grader
-  images`, the leftovers sweep); they run with the engine to themselves;
-- *host*: tests that make unlabelled objects on the host as a student would (notebooks run on the
-  host engine, the live quiz and live checks, the course's pictures); one worker runs them all, one
-  after another (xdist group `host-engine`), and no leak-checked test runs meanwhile;
-- *leak-checked*: tests with the `leaves_nothing` fixture, which compares everything on the engine
-  before and after; several may run together, since what each grading run makes carries its
-  process's ID and is told apart (`tests.conftest.ours`).
+- *alone*: tests that build, tag or drop the base images on the host (the images' recipes, `grader
+  images`, the leftovers sweep): every other test uses those images, so these run with the engine
+  to themselves;
+- *host*: tests that make unlabelled objects on the host as a student would, or read the whole
+  engine as a live check does (notebooks run on the host engine, the live quiz and live checks,
+  JupyterLab, the course's pictures, checks tested against the host engine): one worker runs them
+  all, one after another (xdist group `host-engine`).
 
-*alone* and *host* tests hold an exclusive lock for their whole run (set-up to tear-down),
-leak-checked tests a shared one; the others hold none. Run serially, no lock is taken. The run's
-order puts the host group first, so that one worker runs it while the other works through the
-tests that need no lock, then the leak-checked tests, then those that need the engine alone.
+A test's check that it left nothing behind (`tests.conftest.leaves_nothing`) is scoped by label in a
+parallel run: it counts what carries its own process's ID, never the unlabelled objects a *host*
+test makes meanwhile. What no label covers (an anonymous volume, an untagged image) is checked once
+for the whole run: the engine must end the session as it began (`tests.conftest.Leftovers`).
+
+An *alone* test holds an exclusive lock for its whole run (set-up to tear-down), every other test
+that needs the engine a shared one. Run serially, no lock is taken. The run's order puts the
+*alone* tests first (so that no stream of shared locks keeps them waiting), then the host group, so
+that one worker runs it while the other works through the rest.
 """
 
 from __future__ import annotations
@@ -47,12 +51,14 @@ HOST = (  # make unlabelled containers, networks, volumes or images on the host 
     "tests/course/pictures/",
     "tests/quiz/test_live.py",
     "tests/grading/test_live.py",
+    "tests/course/test_lab.py",
+    "tests/checks/test_environment.py",
+    "tests/checks/test_toolkit.py",
 )
-LEAK_CHECK = "leaves_nothing"
 
 
 def kind(item: pytest.Item) -> str:
-    """`alone`, `host`, `leak-checked`, or `free` (any test that needs no engine is free)."""
+    """`alone`, `host`, `shared` (any other test that needs the engine) or `free` (needs none)."""
     if item.get_closest_marker("docker") is None:
         return "free"
     path = item.nodeid.split("::", 1)[0]
@@ -60,12 +66,10 @@ def kind(item: pytest.Item) -> str:
         return "alone"
     if path.startswith(HOST):
         return "host"
-    if LEAK_CHECK in getattr(item, "fixturenames", ()):
-        return "leak-checked"
-    return "free"
+    return "shared"
 
 
-ORDER = {"host": 0, "free": 1, "leak-checked": 2, "alone": 3}
+ORDER = {"alone": 0, "host": 1, "shared": 2, "free": 3}
 
 
 def group_of(nodeid: str) -> str | None:
@@ -75,9 +79,9 @@ def group_of(nodeid: str) -> str | None:
 
 
 def arrange(items: list[pytest.Item]) -> None:
-    """Order the run as the module's docstring says: the host group first, any other group where its
-    last test would go (a worker takes a group whole, at its first test)."""
-    place: dict[str, int] = {HOST_GROUP: 0}
+    """Order the run as the module's docstring says: the alone tests, the host group, the rest; any
+    other group where its last test would go (a worker takes a group whole, at its first test)."""
+    place: dict[str, int] = {HOST_GROUP: ORDER["host"]}
     for item in items:
         name = group_of(item.nodeid)
         if name and name != HOST_GROUP:
@@ -106,7 +110,7 @@ def lock_file(controller: int) -> Path:
 @contextlib.contextmanager
 def turn(item: pytest.Item) -> Iterator[None]:
     """Hold the engine as `item`'s kind needs for as long as it runs (nothing when run serially)."""
-    how = {"alone": fcntl.LOCK_EX, "host": fcntl.LOCK_EX, "leak-checked": fcntl.LOCK_SH}.get(kind(item))
+    how = {"alone": fcntl.LOCK_EX, "host": fcntl.LOCK_SH, "shared": fcntl.LOCK_SH}.get(kind(item))
     if how is None or not parallel():
         yield
         return

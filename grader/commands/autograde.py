@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
 from rich.console import Console
@@ -57,16 +56,16 @@ def main(
     with console.status("Preparing the sandbox and kernel images..."):
         autograding.prepare_images()
     again = autograding.Again(students=frozenset(regrade), everyone=regrade_all)
-    run = partial(
-        autograding.assignment,
-        students=students,
-        timeout_s=timeout_s,
-        again=again,
-        jobs=jobs or default_workers(),
-        steps=Steps(console),
-    )
     try:
-        failures = sum(run(folder, name) for name in names)
+        failures = autograding.assignments(
+            folder,
+            names,
+            students=students,
+            timeout_s=timeout_s,
+            again=again,
+            jobs=jobs or default_workers(),
+            steps=Steps(console),
+        )
     except KeyboardInterrupt:
         console.print(
             "[yellow]Stopped.[/] The submissions autograded so far are kept; run the same command "

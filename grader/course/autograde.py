@@ -1,8 +1,9 @@
 """`grader autograde`'s work: nbgrader's round trip for a course folder, each notebook in a sandbox.
 
-For each assignment: record the source's cells in nbgrader's gradebook, autograde the students'
-submissions `jobs` at a time (each notebook run in a sandbox within its time limit, scored by
-nbgrader), write their feedback. How each step went is told to a `Steps` the command renders.
+Record each assignment's source cells in nbgrader's gradebook, autograde the students' submissions
+of every assignment `jobs` at a time (each notebook run in a sandbox within its time limit, scored
+by nbgrader; one pool for all, so a class's last notebooks of one assignment never leave workers
+idle), write each assignment's feedback. How each step went is told to a `Steps` the command renders.
 """
 
 from __future__ import annotations
@@ -51,9 +52,9 @@ def prepare_images() -> None:
     machine.prepare_images(images())
 
 
-def assignment(
+def assignments(
     folder: Course,
-    name: str,
+    names: Sequence[str],
     *,
     students: Sequence[str],
     timeout_s: float,
@@ -61,27 +62,33 @@ def assignment(
     jobs: int,
     steps: Steps,
 ) -> int:
-    """Autograde one assignment's submissions, `jobs` at once, and write their feedback; how many
-    steps failed. Stopped (Ctrl-C), the nbgrader processes are stopped and remove their sandboxes."""
-    with steps.stage(f"{name}: recording the source in the gradebook..."):
-        failures = _attempt(f"{name}: gradebook", partial(folder.generate, name), steps)
-    who = list(students or folder.students(name))
+    """Autograde the submissions of every assignment in `names`, `jobs` at once across them all, and
+    write their feedback; how many steps failed. Stopped (Ctrl-C), the nbgrader processes are
+    stopped and remove their sandboxes."""
+    failures = 0
+    for name in names:
+        with steps.stage(f"{name}: recording the source in the gradebook..."):
+            failures += _attempt(f"{name}: gradebook", partial(folder.generate, name), steps)
+    work = [(name, student) for name in names for student in (students or folder.students(name))]
 
-    def grade(student: str) -> int:
+    def grade(submission: tuple[str, str]) -> int:
+        name, student = submission
         step = partial(folder.autograde, name, student, timeout_s=timeout_s, force=student in again)
         return _attempt(f"{name}: {student}", step, steps)
 
-    with steps.stage(f"{name}: autograding {len(who)} submissions, {jobs} at a time..."):
+    with steps.stage(f"autograding {len(work)} submissions, {jobs} at a time..."):
         pool = ThreadPoolExecutor(max_workers=jobs)
         try:
-            failures += sum(pool.map(grade, who))
+            failures += sum(pool.map(grade, work))
         except BaseException:
             folder.children.stop()  # the nbgrader processes remove their sandboxes
             raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
-    with steps.stage(f"{name}: feedback..."):
-        return failures + _attempt(f"{name}: feedback", partial(folder.feedback, name), steps)
+    for name in names:
+        with steps.stage(f"{name}: feedback..."):
+            failures += _attempt(f"{name}: feedback", partial(folder.feedback, name), steps)
+    return failures
 
 
 def _attempt(what: str, step: Callable[[], None], steps: Steps) -> int:

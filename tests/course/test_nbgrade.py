@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from grader.commands import autograde
 from grader.commands.batch import INTERRUPTED
 from grader.course.notebook_sandbox import EXECUTED, NOT_RUN, SOURCE, mark_not_run
 from grader.host.baseimages import notebook_kernel
+from tests.conftest import copy_course, left_nothing
 from tests.course.notebooks import nbgrader
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
@@ -116,34 +118,6 @@ def _most_kernels_at_once(events: list[dict[str, Any]]) -> int:
     return most
 
 
-@pytest.mark.usefixtures("leaves_nothing")
-def test_a_class_is_autograded_in_sandboxes_with_feedback_and_grades(
-    course_dir: Path, host_engine: docker.DockerClient, capsys: pytest.CaptureFixture[str]
-) -> None:
-    from grader.commands.notebooks import release
-
-    release(ASSIGNMENT, course=course_dir)
-    students = _class(_solutions(course_dir))
-    for student, (answers, _) in students.items():
-        _submit(course_dir, student, answers)
-    with _container_events(host_engine) as events:
-        assert autograde.main(course=course_dir, timeout_s=TIMEOUT_S, jobs=2) == 0, capsys.readouterr().out
-
-    with (course_dir / "grades.csv").open(newline="") as handle:
-        scores = {row["student_id"]: float(row["score"]) for row in csv.DictReader(handle)}
-    assert scores == {student: expected for student, (_, expected) in students.items()}
-    for student in students:
-        assert (course_dir / "feedback" / student / ASSIGNMENT / "run-flow.html").is_file()
-    assert _most_kernels_at_once(events) == 2, "two notebooks ran side by side"
-    names = _container_names(events)
-    assert {name for name in names if name.startswith("grader-kernel-")}, (
-        "no notebook ran in a kernel container"
-    )
-    assert not {name for name in names if name.startswith("runflow-")}, (
-        "a student's container ran on the host"
-    )
-
-
 PATCH_CHECK = """\
 import grader.course.notebook
 
@@ -201,22 +175,60 @@ def _points_shown(cell: nbformat.NotebookNode) -> str:
     return "".join(o.get("data", {}).get("text/plain", o.get("ename", "")) for o in cell.outputs)
 
 
-@pytest.mark.usefixtures("leaves_nothing")
-def test_check_cells_are_scored_by_the_host_whatever_the_kernel_claims(course_dir: Path) -> None:
+@dataclass(frozen=True)
+class Autograded:
+    """One autograde of a class of 01's submissions, read by several tests."""
+
+    course: Path
+    expected: dict[str, float]
+    scores: dict[str, float]
+    events: list[dict[str, Any]]
+
+
+@pytest.fixture(scope="module")
+def run_flow_class(tmp_path_factory: pytest.TempPathFactory, host_engine: docker.DockerClient) -> Autograded:
+    """Honest students (complete, partial, broken, hanging) and hostile ones (`_hostile_class`) of 01
+    autograded together, two at a time: one run of nbgrader's round trip serves every test below."""
     from grader.commands.notebooks import release
 
-    release(ASSIGNMENT, course=course_dir)
-    students = _hostile_class(_solutions(course_dir))
+    course = copy_course(tmp_path_factory.mktemp("run-flow"))
+    release(ASSIGNMENT, course=course)
+    solved = _solutions(course)
+    students = {**_class(solved), **_hostile_class(solved)}
     for student, (answers, _) in students.items():
-        _submit(course_dir, student, answers)
-
-    assert autograde.main(course=course_dir, timeout_s=TIMEOUT_S, jobs=3) == 0
-
-    with (course_dir / "grades.csv").open(newline="") as handle:
+        _submit(course, student, answers)
+    with left_nothing(host_engine), _container_events(host_engine) as events:
+        assert autograde.main(course=course, timeout_s=TIMEOUT_S, jobs=2) == 0
+    with (course / "grades.csv").open(newline="") as handle:
         scores = {row["student_id"]: float(row["score"]) for row in csv.DictReader(handle)}
-    assert scores == {student: expected for student, (_, expected) in students.items()}
-    assert _check_outputs(course_dir, "patcher") == ["0", "0", "0"], "the feedback shows the host's score"
-    assert _check_outputs(course_dir, "early") == ["3", NOT_RUN, NOT_RUN]
+    return Autograded(course, {student: points for student, (_, points) in students.items()}, scores, events)
+
+
+def test_a_class_is_autograded_in_sandboxes_with_feedback_and_grades(run_flow_class: Autograded) -> None:
+    assert run_flow_class.scores == run_flow_class.expected
+    for student in run_flow_class.expected:
+        assert (run_flow_class.course / "feedback" / student / ASSIGNMENT / "run-flow.html").is_file()
+
+
+def test_two_notebooks_are_autograded_at_once_in_kernel_containers(run_flow_class: Autograded) -> None:
+    assert _most_kernels_at_once(run_flow_class.events) == 2, "two notebooks ran side by side"
+    names = _container_names(run_flow_class.events)
+    assert {name for name in names if name.startswith("grader-kernel-")}, (
+        "no notebook ran in a kernel container"
+    )
+    assert not {name for name in names if name.startswith("runflow-")}, (
+        "a student's container ran on the host"
+    )
+
+
+def test_check_cells_are_scored_by_the_host_whatever_the_kernel_claims(run_flow_class: Autograded) -> None:
+    hostile = ("patcher", "forger", "early")  # `_hostile_class`
+    assert [run_flow_class.scores[student] for student in hostile] == [
+        run_flow_class.expected[student] for student in hostile
+    ]
+    course = run_flow_class.course
+    assert _check_outputs(course, "patcher") == ["0", "0", "0"], "the feedback shows the host's score"
+    assert _check_outputs(course, "early") == ["3", NOT_RUN, NOT_RUN]
 
 
 @pytest.mark.usefixtures("leaves_nothing")
@@ -276,22 +288,6 @@ SOLVED_IN_THE_SANDBOX = {
 }
 
 
-@pytest.mark.timeout(900)
-@pytest.mark.usefixtures("leaves_nothing")
-@pytest.mark.parametrize(("assignment", "points"), SOLVED_IN_THE_SANDBOX.values(), ids=SOLVED_IN_THE_SANDBOX)
-def test_a_solved_notebook_earns_full_marks_in_the_sandbox(
-    course_dir: Path, assignment: str, points: int
-) -> None:
-    solved = course_dir / "submitted" / "ana" / assignment
-    shutil.copytree(course_dir / "source" / assignment, solved)
-
-    assert autograde.main(course=course_dir, assignments=[assignment], timeout_s=600) == 0
-
-    with (course_dir / "grades.csv").open(newline="") as handle:
-        [row] = list(csv.DictReader(handle))
-    assert (float(row["score"]), float(row["max_score"])) == (points, points)
-
-
 HOOD, HOOD_NOTEBOOK = "09-under-the-hood", "under-the-hood.ipynb"
 INIT_PID_ANSWER = "init-pid-answer"
 
@@ -320,26 +316,67 @@ def _submit_hood(course: Path, student: str, added: str) -> None:
     nbformat.write(notebook, folder / HOOD_NOTEBOOK)
 
 
-@pytest.mark.timeout(900)
-@pytest.mark.usefixtures("leaves_nothing")
-def test_a_check_cell_reads_the_kernel_s_answers_as_data_never_as_code(
-    course_dir: Path, tmp_path: Path
-) -> None:
-    marker = tmp_path / "the-host-ran-the-kernel-s-code"
-    students = _hood_class(marker)
-    for student, (added, _, _) in students.items():
-        _submit_hood(course_dir, student, added)
+@dataclass(frozen=True)
+class GradedCourse:
+    """One autograde of several assignments' submissions, read by several tests."""
 
-    assert autograde.main(course=course_dir, assignments=[HOOD], timeout_s=600, jobs=2) == 0
+    folder: Path
+    scores: dict[tuple[str, str], tuple[float, float]]  # (student, assignment) -> (score, max score)
+    host_marker: Path
 
-    with (course_dir / "grades.csv").open(newline="") as handle:
+
+@pytest.fixture(scope="module")
+def solved_and_hostile(
+    tmp_path_factory: pytest.TempPathFactory, host_engine: docker.DockerClient
+) -> GradedCourse:
+    """ana's solved notebooks (`SOLVED_IN_THE_SANDBOX`) and 09's students (`_hood_class`) autograded
+    in one run, two notebooks at a time across the assignments."""
+    folder = copy_course(tmp_path_factory.mktemp("solved"))
+    marker = tmp_path_factory.mktemp("host") / "the-host-ran-the-kernel-s-code"
+    for assignment, _ in SOLVED_IN_THE_SANDBOX.values():
+        shutil.copytree(folder / "source" / assignment, folder / "submitted" / "ana" / assignment)
+    for student, (added, _, _) in _hood_class(marker).items():
+        _submit_hood(folder, student, added)
+    assignments = [HOOD, *(assignment for assignment, _ in SOLVED_IN_THE_SANDBOX.values())]
+    with left_nothing(host_engine):
+        assert autograde.main(course=folder, assignments=assignments, timeout_s=600, jobs=2) == 0
+    with (folder / "grades.csv").open(newline="") as handle:
         scores = {
-            row["student_id"]: (float(row["score"]), float(row["max_score"]))
+            (row["student_id"], row["assignment"]): (float(row["score"]), float(row["max_score"]))
             for row in csv.DictReader(handle)
         }
+    return GradedCourse(folder, scores, marker)
+
+
+SOLVED_IN_THE_SANDBOX = {
+    "docker-compose through the guard": ("11-orchestration", 10),
+    "check cells that build Dockerfiles on the sandbox's engine": ("08-dockerfiles", 40),
+    "bind mounts of the notebook's folders": ("10-storage", 15),
+    "an answer of the kernel's read by globals().get (web_port)": ("03-ports", 17),
+}
+
+
+@pytest.mark.timeout(900)
+@pytest.mark.parametrize(("assignment", "points"), SOLVED_IN_THE_SANDBOX.values(), ids=SOLVED_IN_THE_SANDBOX)
+def test_a_solved_notebook_earns_full_marks_in_the_sandbox(
+    solved_and_hostile: GradedCourse, assignment: str, points: int
+) -> None:
+    assert solved_and_hostile.scores[("ana", assignment)] == (points, points)
+
+
+@pytest.mark.timeout(900)
+def test_a_check_cell_reads_the_kernel_s_answers_as_data_never_as_code(
+    solved_and_hostile: GradedCourse,
+) -> None:
+    students = _hood_class(solved_and_hostile.host_marker)
+    scores = {student: solved_and_hostile.scores[(student, HOOD)] for student in students}
     assert scores == {student: (points, 15) for student, (_, points, _) in students.items()}
     for student, (_, _, init_pid_points) in students.items():
-        graded = nbformat.read(course_dir / "autograded" / student / HOOD / HOOD_NOTEBOOK, as_version=4)
-        [check] = [c for c in graded.cells if nbgrader(c).get("grade_id") == "init-pid-check"]
+        graded = solved_and_hostile.folder / "autograded" / student / HOOD / HOOD_NOTEBOOK
+        [check] = [
+            c
+            for c in nbformat.read(graded, as_version=4).cells
+            if nbgrader(c).get("grade_id") == "init-pid-check"
+        ]
         assert _points_shown(check) == init_pid_points, student
-    assert not marker.exists(), "the host ran nothing the kernel said"
+    assert not solved_and_hostile.host_marker.exists(), "the host ran nothing the kernel said"
