@@ -31,4 +31,7 @@ if [ "${SANDBOX_USERNS:-0}" != 0 ] && [ -d /sys/fs/cgroup/memory ]; then
   done
   set -- --userns-remap=default "$@"
 fi
+# The sandbox's /proc/sys is read-only, so dockerd (25 and later) cannot turn IPv6 off on its containers'
+# interfaces itself: the sandbox has it off already (its sysctls), so the engine may go on without.
+export DOCKER_ALLOW_IPV6_ON_IPV4_INTERFACE=1
 exec dockerd "$@"
