@@ -182,3 +182,16 @@ def test_docker_build_uses_the_classic_builder_and_buildx_is_refused(run: Run) -
     )
     assert result.output.splitlines()[-2:] == ["built", "none"], result.output
     assert result.refusals and all(r.startswith("POST /grpc: Refused: BuildKit") for r in result.refusals)
+
+
+def test_a_compose_service_built_from_a_dockerfile_uses_the_classic_builder(run: Run) -> None:
+    result = run(
+        "docker compose up --build 2>&1 | grep -o 'app-1  | .*'; docker compose down >/dev/null 2>&1\n",
+        timeout_s=90,
+        **{
+            "compose.yaml": "services:\n  app:\n    build: .\n    command: cat /made\n",
+            "Dockerfile": "FROM busybox\nRUN echo built > /made\n",
+        },
+    )
+    assert result.output.splitlines() == ["app-1  | built"], result.output
+    assert result.refusals == []
