@@ -29,7 +29,7 @@ def image(prepared: Callable[[str], Image]) -> Image:
 
 def run(client: docker.DockerClient, script: str) -> str:
     output = client.containers.run(trixie.NAME, ["sh", "-c", script], remove=True, network_disabled=True)
-    return output.decode()
+    return bytes(output).decode()
 
 
 @pytest.mark.docker

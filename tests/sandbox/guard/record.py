@@ -52,9 +52,11 @@ COMPOSE_COMMANDS = [
 class Recorder(Guard):
     """A guard that forwards everything and writes down each request, and what its policy says."""
 
-    command = ""
-    records: list[dict[str, Any]]
-    verdicts: list[str]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.command = ""  # the command running now
+        self.records: list[dict[str, Any]] = []
+        self.verdicts: list[str] = []
 
     def _refusal(self, request: Request, body: bytes) -> str | None:
         verdict = super()._refusal(request, body)
@@ -87,12 +89,12 @@ def record(host: docker.DockerClient, commands: list[str], setup: str = "") -> t
     tarfile.open(fileobj=empty, mode="w").close()
     sandbox = started(host, submission=empty.getvalue())
     try:
-        with Recorder(sandbox.socket, allowed_bind_roots=("/tmp",), client_group=sandbox.owner) as guard:
-            guard.records, guard.verdicts = [], []
+        guard = Recorder(sandbox.socket, allowed_bind_roots=("/tmp",), client_group=sandbox.owner)
+        with guard:
+            options = guarded(sandbox, guard.socket, memory="384m")
             runner = host.containers.run(
-                sandbox.image, ["sleep", "infinity"], entrypoint=[], detach=True,
-                **guarded(sandbox, guard.socket, memory="384m"),
-            )  # fmt: skip
+                sandbox.image, ["sleep", "infinity"], entrypoint=[], detach=True, **options
+            )
             try:
                 if setup:
                     runner.exec_run(["bash", "-c", setup])
@@ -109,7 +111,6 @@ def record(host: docker.DockerClient, commands: list[str], setup: str = "") -> t
 
 def main(names: list[str]) -> None:
     host = docker.from_env()
-    version = host.api.version  # noqa: F841 (connects early: a missing engine fails here)
     for name in names:
         if name.startswith("compose"):
             setup = f"mkdir -p /tmp/demo && cat > /tmp/demo/compose.yaml <<'EOF'\n{COMPOSE_FILE}EOF"
