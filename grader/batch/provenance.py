@@ -15,7 +15,8 @@ from grader.model.exercise import Exercise
 
 
 def tools(client: docker.DockerClient) -> dict[str, str]:
-    """The grader's, Python's, the Docker SDK's and the engine's versions, the sandbox engine image's ID."""
+    """The grader's, Python's, the Docker SDK's and the engine's versions, the sandbox engine image's ID
+    and its docker engine's, buildx's and compose's versions (Debian's packages, as pinned)."""
     try:
         engine = str(client.version().get("Version", ""))
     except docker.errors.DockerException:
@@ -26,6 +27,7 @@ def tools(client: docker.DockerClient) -> dict[str, str]:
         "docker_py": docker.__version__,
         "engine": engine,
         "sandbox_engine": _image_id(client, sandbox_engine.TAG),
+        **{f"sandbox_{name}": version for name, version in sandbox_engine.versions().items()},
     }
 
 

@@ -31,4 +31,13 @@ if [ "${SANDBOX_USERNS:-0}" != 0 ] && [ -d /sys/fs/cgroup/memory ]; then
   done
   set -- --userns-remap=default "$@"
 fi
+# The containerd image store (the engine's containerd-snapshotter feature), when asked for: a feature is
+# set in daemon.json only, so the engine reads a copy of it that turns it on.
+if [ "${SANDBOX_IMAGE_STORE:-classic}" = containerd ]; then
+  sed '1s/^{/{"features": {"containerd-snapshotter": true},/' /etc/docker/daemon.json > /run/daemon.json
+  set -- --config-file=/run/daemon.json "$@"
+fi
+# The sandbox's /proc/sys is read-only, so dockerd (25 and later) cannot turn IPv6 off on its containers'
+# interfaces itself: the sandbox has it off already (its sysctls), so the engine may go on without.
+export DOCKER_ALLOW_IPV6_ON_IPV4_INTERFACE=1
 exec dockerd "$@"

@@ -99,12 +99,20 @@ def submission_binds(kernel: str) -> Check:
 def _image_checks(client: docker.DockerClient) -> list[Check]:
     checks = []
     for image in baseimages.states(client):
-        kind = "sandbox image" if image.name == sandbox_engine.TAG else "image"
+        sandbox = image.name == sandbox_engine.TAG
+        kind = "sandbox image" if sandbox else "image"
         detail = image.provenance if image.present else "missing"
+        if sandbox:
+            detail = f"{sandbox_versions()}; {detail}"
         # only `grader autograde` needs the kernel image, and builds it
         optional = image.name == notebook_kernel.image_tag()
         checks.append(Check(f"{kind} {image.name}", image.present, detail, PREPARE, required=not optional))
     return checks
+
+
+def sandbox_versions() -> str:
+    """The sandbox engine's docker, buildx and compose versions, in a few words."""
+    return ", ".join(f"{name} {version}" for name, version in sandbox_engine.versions().items())
 
 
 def _host_checks(docker_root: str | None) -> list[Check]:
@@ -112,7 +120,9 @@ def _host_checks(docker_root: str | None) -> list[Check]:
         _free_disk(docker_root),
         _hadolint(),
         _host_package("busybox-static", "to build busybox:latest and the sandbox image"),
-        _host_package("debootstrap", "to build debian:bookworm-slim"),
+        _host_package(
+            "debootstrap", "to build debian:bookworm-slim and the sandbox engine's docker-course/trixie:slim"
+        ),
         _host_package("docker-compose", "for the orchestration notebook"),
     ]
 

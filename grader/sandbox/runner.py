@@ -1,11 +1,10 @@
 """Running a student's setup.sh: in a runner container, against the sandbox's engine, through the guard.
 
-The runner holds the docker CLI and bash, nothing of the host. It shares the
-sandbox's network namespace, so `localhost:5000` and published host ports are
-the sandbox's own, as they would be on the student's machine; its Docker
-socket is the guard's, never the engine's. It sees the submission at
-/submission, on the same volume the nested engine sees there, so
-`-v "$(pwd)/data:/data"` binds what the script sees.
+The runner holds the docker CLI (26.1, with the buildx and compose v2 plugins) and bash, nothing of
+the host. It shares the sandbox's network namespace, so `localhost:5000` and published host ports are
+the sandbox's own, as they would be on the student's machine; its Docker socket is the guard's, never
+the engine's. It sees the submission at /submission, on the same volume the nested engine sees there,
+so `-v "$(pwd)/data:/data"` binds what the script sees.
 """
 
 from __future__ import annotations
@@ -78,6 +77,8 @@ def guarded(
         "environment": {
             "HOME": HOME,
             "DOCKER_HOST": f"unix://{GUARD_DIR}/{guard_socket.name}",
+            # Temporary: `docker build` uses the classic builder until the guard understands BuildKit's
+            # /session and /grpc (it refuses them now, so `docker buildx build` fails with its message).
             "DOCKER_BUILDKIT": "0",
             **(environment or {}),
         },

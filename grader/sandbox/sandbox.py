@@ -32,6 +32,7 @@ from docker.models.volumes import Volume
 from grader.errors import SetupError
 from grader.host import labels, leftovers
 from grader.host.userns import REMAPPED_ROOT, userns_support
+from grader.sandbox import stores
 from grader.sandbox.paths import GUARD_DIR, SOCKET_DIR, SUBMISSION_DIR
 from grader.text import decode, last_lines
 
@@ -85,14 +86,17 @@ class Sandbox:
         submission: bytes | None = None,
         outside: bool = False,
         userns: bool | None = None,
+        image_store: stores.ImageStore | None = None,
     ) -> None:
         """`outside`: whether the sandbox may reach the world beyond this machine (an exercise that
         declares network); without it the sandbox has no route off its own network. `userns`: the
         nested engine runs its containers in a user namespace (`--userns-remap`), their root
-        REMAPPED_ROOT on the host; None (the default) where the machine allows it (`userns_support`)."""
+        REMAPPED_ROOT on the host; None (the default) where the machine allows it (`userns_support`).
+        `image_store`: the nested engine's, `stores.default()` unless given."""
         self.host = host
         self.outside = outside
         self.userns = userns
+        self.image_store = image_store or stores.default()
         self.image = image
         self.run_id = run_id
         self.limits = limits
@@ -139,6 +143,7 @@ class Sandbox:
             environment={
                 "SANDBOX_OFFLINE": str(int(not self.outside)),
                 "SANDBOX_USERNS": str(REMAPPED_ROOT if self.userns else 0),
+                "SANDBOX_IMAGE_STORE": self.image_store,
             },
             **confinement,
             mem_limit=self.limits.memory,
@@ -154,6 +159,8 @@ class Sandbox:
         self.client = self._wait_for_engine()
         if self.userns and "name=userns" not in self.client.info().get("SecurityOptions", []):
             raise SandboxError("The sandbox engine did not start its user namespace (--userns-remap).")
+        if stores.in_use(self.client.info()) != self.image_store:
+            raise SandboxError(f"The sandbox engine did not start with the {self.image_store} image store.")
         return self.client
 
     @property
@@ -274,7 +281,7 @@ class Sandbox:
 
         A tag in the sandbox is the student's to move (`docker tag mine busybox:latest`), an ID is
         not, so helpers and questions about "the base image" go by these IDs. `save | load` keeps
-        an image's ID; the loaded one is checked.
+        an image's ID on the classic store (checked); the containerd store gives it another.
         """
         assert self.client is not None
         loaded: dict[str, str] = {}
@@ -286,9 +293,10 @@ class Sandbox:
                     f"The base image {name} is missing on this machine: run `grader images prepare`."
                 ) from None
             self.client.images.load(image.save(named=[name]))
-            if self.client.images.get(name).id != image.id:
+            inside = str(self.client.images.get(name).id)
+            if inside != image.id and self.image_store == "classic":
                 raise SandboxError(f"The base image {name} changed its ID on the way into the sandbox.")
-            loaded[name] = str(image.id)
+            loaded[name] = inside
         return loaded
 
     def kill(self) -> None:
@@ -307,9 +315,7 @@ class Sandbox:
             self.client.close()
             self.client = None
         remove_runs(self.host, {self.run_id})
-        self._container = None
-        self._volume = None
-        self._socket_dir = None
+        self._container, self._volume, self._socket_dir = None, None, None
 
     def _logs(self) -> str:
         assert self._container is not None

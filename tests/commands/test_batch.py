@@ -24,6 +24,7 @@ from grader.batch import store
 from grader.cli import main as cli
 from grader.commands import batch
 from grader.host import leftovers
+from grader.host.baseimages import sandbox_engine
 from grader.model.exercise import ROOT_VARIABLE
 from tests import hostile_trees
 from tests.conftest import restore_ctrl_c
@@ -326,6 +327,9 @@ def test_a_stored_result_records_what_it_was_graded_with_and_replays(
     assert record["submission"] == {"path": str(folder.resolve()), "digest": store.files_digest(folder)}
     assert record["result"]["image_id"].startswith("sha256:"), "the built image's ID, taken before removal"
     assert record["tools"]["sandbox_engine"].startswith("sha256:")
+    assert record["tools"]["sandbox_docker"] == sandbox_engine.PINNED["docker.io"]
+    assert record["tools"]["sandbox_buildx"] == sandbox_engine.PINNED["docker-buildx"]
+    assert record["tools"]["sandbox_compose"] == sandbox_engine.PINNED["docker-compose"]
     assert record["base_images"]["busybox:latest"].startswith("sha256:")
     assert "Step 1/2 : FROM busybox" in record["result"]["log"]
 

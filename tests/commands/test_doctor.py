@@ -10,6 +10,7 @@ import pytest
 from grader.commands import doctor
 from grader.host import baseimages, engine, userns
 from grader.host import doctor as probes
+from grader.host.baseimages import sandbox_engine
 
 
 def report(capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, Any]]:
@@ -31,6 +32,13 @@ def test_a_prepared_host_is_healthy(capsys: pytest.CaptureFixture[str]) -> None:
     for recipe in baseimages.recipes():
         assert any(name.endswith(recipe.name) and c["ok"] for name, c in checks.items())
     assert checks["hadolint"]["ok"]
+    assert "docker 26.1" in checks[f"sandbox image {sandbox_engine.TAG}"]["detail"]
+
+
+def test_the_sandbox_engine_is_named_with_its_buildx_and_compose() -> None:
+    named = probes.sandbox_versions()
+    assert named.startswith("docker 26.1.5+dfsg1-")
+    assert ", buildx 0.13.1+" in named and ", compose 2.26.1-" in named
 
 
 def test_doctor_only_looks(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:

@@ -38,9 +38,11 @@ def run(host_engine: docker.DockerClient, tmp_path: Path) -> Iterator[Run]:
         sandbox.start()
         sandbox.load_images(["busybox:latest"])
         with guard_of(sandbox) as guard:  # as grade_setup
-            return run_script(
+            result = run_script(
                 host_engine, sandbox, guard_socket=guard.socket, script="setup.sh", timeout_s=timeout_s
             )
+            result.refusals = [f"{r.method} {r.path}: {r.message}" for r in guard.refusals]
+            return result
 
     yield run_it
     for sandbox in opened:
@@ -131,3 +133,65 @@ def test_a_symbolic_link_planted_in_the_submission_leads_no_bind_to_the_engine(r
     assert "docker.sock" not in result.output
     assert result.refusals == [], "the guard let it through: the engine itself did not follow the link"
     assert "Error response from daemon" in result.output, result.output
+
+
+COMPOSE = """\
+services:
+  web:
+    image: busybox
+    command: httpd -f -p 80
+  client:
+    image: busybox
+    command: sh -c 'echo client started; sleep 300'
+    depends_on: [web]
+"""
+
+
+def test_a_compose_v2_project_comes_up_and_down_through_the_guard(run: Run) -> None:
+    result = run(
+        "docker compose up -d 2>&1\n"
+        "docker compose ps --format '{{.Service}} {{.State}}'\n"
+        "sleep 1; docker compose logs --no-color client\n"
+        "docker compose exec -T client wget -q -O /dev/null http://web/ 2>&1 | head -1\n"
+        "docker compose down 2>&1 && docker ps -aq | wc -l\n",
+        timeout_s=90,
+        **{"compose.yaml": COMPOSE},
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "client running" in lines and "web running" in lines
+    assert any(line.endswith("| client started") for line in lines)
+    assert "wget: server returned error: HTTP/1.1 404 Not Found" in lines  # web answered, by its name
+    assert lines[-1] == "0"
+
+
+def test_a_compose_file_asking_for_what_is_refused_is_refused(run: Run) -> None:
+    privileged = COMPOSE.replace("command: httpd -f -p 80", "command: httpd -f -p 80\n    privileged: true")
+    result = run("docker compose up -d 2>&1\n", timeout_s=60, **{"compose.yaml": privileged})
+    assert result.exit_code != 0
+    assert "Refused: " in result.output and "--privileged" in result.output
+
+
+def test_docker_build_uses_the_classic_builder_and_buildx_is_refused(run: Run) -> None:
+    result = run(
+        "docker build -q -t mine . >/dev/null && docker run --rm mine cat /made\n"
+        "docker buildx build -t other . >/dev/null 2>&1\n"
+        "docker image inspect other >/dev/null 2>&1 || echo none\n",
+        timeout_s=90,
+        Dockerfile="FROM busybox\nRUN echo built > /made\n",
+    )
+    assert result.output.splitlines()[-2:] == ["built", "none"], result.output
+    assert result.refusals and all(r.startswith("POST /grpc: Refused: BuildKit") for r in result.refusals)
+
+
+def test_a_compose_service_built_from_a_dockerfile_uses_the_classic_builder(run: Run) -> None:
+    result = run(
+        "docker compose up --build 2>&1 | grep -o 'app-1  | .*'; docker compose down >/dev/null 2>&1\n",
+        timeout_s=90,
+        **{
+            "compose.yaml": "services:\n  app:\n    build: .\n    command: cat /made\n",
+            "Dockerfile": "FROM busybox\nRUN echo built > /made\n",
+        },
+    )
+    assert result.output.splitlines() == ["app-1  | built"], result.output
+    assert result.refusals == []

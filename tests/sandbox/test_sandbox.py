@@ -335,3 +335,20 @@ def test_a_socket_that_refuses_connections_is_waited_on_not_an_error(tmp_path: P
             sandbox._wait_for_engine()
     finally:
         refusing.close()
+
+
+@pytest.mark.usefixtures("leaves_nothing")
+def test_a_sandbox_on_the_containerd_image_store_records_its_base_images_ids_there(
+    host_engine: docker.DockerClient,
+) -> None:
+    run_id = labels.new_run_id()
+    with Sandbox(
+        host_engine, sandbox_engine.TAG, run_id=run_id, limits=SMALL, image_store="containerd"
+    ) as held:
+        assert held.client is not None
+        assert ["driver-type", "io.containerd.snapshotter.v1"] in held.client.info()["DriverStatus"]
+        loaded = held.load_images([BUSYBOX])
+        inside = held.client.images.get(BUSYBOX)
+        assert loaded == {BUSYBOX: inside.id}  # the manifest's digest there, not the host's config digest
+        assert inside.id != host_engine.images.get(BUSYBOX).id
+        assert held.client.containers.run(BUSYBOX, ["echo", "ran"], remove=True) == b"ran\n"

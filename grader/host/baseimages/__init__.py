@@ -14,14 +14,21 @@ from docker.models.images import Image
 
 from grader.errors import InputError, SetupError
 from grader.host import labels, system
-from grader.host.baseimages import busybox, debian, notebook_kernel, registry, sandbox_engine
+from grader.host.baseimages import busybox, debian, notebook_kernel, registry, sandbox_engine, trixie
 from grader.host.baseimages.recipe import BuildFailed, Recipe
 from grader.text import shorten
 
 
 def recipes() -> tuple[Recipe, ...]:
     """Every base image's recipe, in the order they are prepared (what one is built from first)."""
-    return (busybox.RECIPE, debian.RECIPE, registry.RECIPE, sandbox_engine.RECIPE, notebook_kernel.recipe())
+    return (
+        busybox.RECIPE,
+        debian.RECIPE,
+        registry.RECIPE,
+        trixie.RECIPE,
+        sandbox_engine.RECIPE,
+        notebook_kernel.recipe(),
+    )
 
 
 PULL_TIMEOUT_S = 20

@@ -1,4 +1,7 @@
-"""debian:bookworm-slim: a minbase debootstrap from the host's mirror, slimmed and imported."""
+"""debian:bookworm-slim: a minbase debootstrap from the host's mirror, slimmed and imported.
+
+The same steps make other suites' roots (trixie.py) under names of their own.
+"""
 
 from __future__ import annotations
 
@@ -29,35 +32,38 @@ EMPTIED = ("etc/hostname", "etc/resolv.conf")  # the host's, copied by debootstr
 CACHES = ("var/lib/apt/lists", "var/cache/apt", "var/log")
 
 
-def description(mirror: str) -> str:
+def description(mirror: str, suite: str = SUITE) -> str:
     """How the image was made, for its recipe label."""
     version = system.package_version("debootstrap")
-    return f"debootstrap {version} --variant=minbase {SUITE} from {mirror}"
+    return f"debootstrap {version} --variant=minbase {suite} from {mirror}"
 
 
-def build(client: docker.DockerClient, tag: str = NAME) -> None:
-    """Bootstrap Debian into a temporary folder, slim it and import it as `tag`."""
-    mirror = system.apt_mirror()
+def build(client: docker.DockerClient, tag: str = NAME, suite: str = SUITE, security: str = "") -> None:
+    """Bootstrap Debian `suite` into a temporary folder, slim it and import it as `tag`; apt in it
+    also reads `suite`-security from `security` when given."""
+    mirror = system.apt_mirror(suite=suite)
+    sources = f"deb {mirror} {suite} main\n" + (f"deb {security} {suite}-security main\n" if security else "")
     with tempfile.TemporaryDirectory(prefix="debian-rootfs-", ignore_cleanup_errors=True) as tmp:
         rootfs = Path(tmp) / "rootfs"
         try:
-            debootstrap(rootfs, mirror)
+            debootstrap(rootfs, mirror, suite)
         finally:
             _unmount_below(rootfs)
         slim(rootfs)
-        configure(rootfs, mirror)
-        _import(client, _tar(rootfs, Path(tmp) / "rootfs.tar"), tag, description(mirror))
+        configure(rootfs, sources)
+        recipe = description(mirror, suite) + (f" (apt also reads {suite}-security)" if security else "")
+        _import(client, _tar(rootfs, Path(tmp) / "rootfs.tar"), tag, recipe)
 
 
-def debootstrap(rootfs: Path, mirror: str) -> None:
-    """A minimal Debian system in `rootfs`."""
-    command = ["debootstrap", "--variant=minbase", f"--keyring={KEYRING}", SUITE, str(rootfs)]
+def debootstrap(rootfs: Path, mirror: str, suite: str = SUITE) -> None:
+    """A minimal Debian `suite` system in `rootfs`."""
+    command = ["debootstrap", "--variant=minbase", f"--keyring={KEYRING}", suite, str(rootfs)]
     done = _run([*command, mirror], DEBOOTSTRAP_TIMEOUT_S)
     if done.returncode != 0:
         log = rootfs / "debootstrap" / "debootstrap.log"
         details = log.read_text(errors="replace") if log.exists() else done.stdout
         raise BuildFailed(
-            f"debootstrap of Debian {SUITE} from {mirror} failed (exit {done.returncode}):\n"
+            f"debootstrap of Debian {suite} from {mirror} failed (exit {done.returncode}):\n"
             f"{last_lines(details, 12)}\nCheck that the mirror answers (apt-get update), "
             f"or set {system.MIRROR_ENV} to another Debian mirror."
         )
@@ -115,11 +121,11 @@ def _matches(path: str, patterns: list[str]) -> bool:
     return any(fnmatch.fnmatchcase(path, pattern) for pattern in patterns)
 
 
-def configure(rootfs: Path, mirror: str) -> None:
-    """Apply the slim images' apt/dpkg settings and point apt at `mirror`."""
+def configure(rootfs: Path, sources: str) -> None:
+    """Apply the slim images' apt/dpkg settings and give apt `sources` (a sources.list)."""
     shutil.copytree(OVERLAY, rootfs, dirs_exist_ok=True)
     os.chmod(rootfs / "usr/sbin/policy-rc.d", 0o755)
-    (rootfs / "etc/apt/sources.list").write_text(f"deb {mirror} {SUITE} main\n")
+    (rootfs / "etc/apt/sources.list").write_text(sources)
 
 
 def _tar(rootfs: Path, archive: Path) -> Path:
@@ -142,12 +148,14 @@ def _import(client: docker.DockerClient, archive: Path, tag: str, recipe: str) -
 RECIPE = Recipe(NAME, PACKAGES, build)
 
 
-def with_packages(packages: Sequence[str]) -> str:
-    """A Dockerfile's first lines: this image with `packages` installed from the Debian archive."""
+def with_packages(packages: Sequence[str], base: str = NAME, check: str = "") -> str:
+    """A Dockerfile's first lines: `base` (this image unless told) with `packages` installed from the
+    Debian archive, after `check` (shell commands, run once apt knows the archive) when given."""
     return (
-        f"FROM {NAME}\n"
+        f"FROM {base}\n"
         "RUN apt-get update \\\n"
-        " && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \\\n"
+        + (f" && {check} \\\n" if check else "")
+        + " && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \\\n"
         f"    {' '.join(packages)} \\\n"
         " && rm -rf /var/lib/apt/lists/*\n"
     )

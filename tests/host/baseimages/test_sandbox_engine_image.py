@@ -17,7 +17,7 @@ from grader.host.baseimages import sandbox_engine
 
 
 def test_its_tag_is_a_hash_of_its_recipe() -> None:
-    assert re.fullmatch(r"docker-course/sandbox-engine:[0-9a-f]{12}", sandbox_engine.TAG)
+    assert re.fullmatch(r"docker-course/sandbox-engine-26:[0-9a-f]{12}", sandbox_engine.TAG)
     assert sandbox_engine.RECIPE.name == sandbox_engine.TAG
 
 
@@ -83,3 +83,53 @@ def test_its_engine_answers_on_the_shared_socket(sandbox: Path) -> None:
     info = client.info()
     assert info["Driver"] == "overlay2"
     client.close()
+
+
+@pytest.mark.docker
+@pytest.mark.usefixtures("leaves_nothing")
+def test_its_docker_buildx_and_compose_are_the_pinned_ones(
+    host_engine: docker.DockerClient, image: Image
+) -> None:
+    script = "docker --version; docker buildx version; docker compose version"
+    output = host_engine.containers.run(
+        sandbox_engine.TAG, ["-c", script], entrypoint="sh", remove=True, network_disabled=True
+    ).decode()
+    versions = sandbox_engine.versions()
+    assert f"Docker version {versions['docker'].rsplit('-', 1)[0]}," in output  # without Debian's revision
+    assert f" {versions['buildx']}\n" in output
+    assert f"Docker Compose version {versions['compose']}\n" in output
+
+
+ENTITLED = {  # entitlement: (a Dockerfile that needs it, the build's options that ask for it)
+    "network.host": ("FROM busybox\nRUN --network=host true\n", "--allow network.host --network host"),
+    "security.insecure": ("FROM busybox\nRUN --security=insecure true\n", "--allow security.insecure"),
+}
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+@pytest.mark.usefixtures("leaves_nothing")
+@pytest.mark.parametrize("entitlement", ENTITLED)
+def test_its_buildkit_grants_no_host_network_nor_insecure_builds(
+    host_engine: docker.DockerClient, sandbox: Path, entitlement: str
+) -> None:
+    """Defence in depth behind the guard: the nested engine's own configuration refuses both."""
+    client = nested_client(sandbox)
+    client.images.load(host_engine.images.get("busybox:latest").save(named=["busybox:latest"]))
+    client.close()
+    dockerfile, options = ENTITLED[entitlement]
+    script = (
+        f"printf '{dockerfile}' > /tmp/Dockerfile && docker -H unix:///run/sandbox/docker.sock "
+        f"buildx build {options} -f /tmp/Dockerfile /tmp 2>&1; echo exit $?"
+    )
+    output = host_engine.containers.run(
+        sandbox_engine.TAG,
+        ["-c", script],
+        entrypoint="sh",
+        remove=True,
+        network_disabled=True,
+        volumes={str(sandbox.parent): {"bind": "/run/sandbox"}},
+    ).decode()
+    refused = f"granting entitlement {entitlement} is not allowed by build daemon configuration"
+    assert refused in output, output
+    assert not output.rstrip().endswith("exit 0")

@@ -441,11 +441,12 @@ def test_only_small_json_configurations_are_read_whole(method: str, path: str, n
 FIXTURES = Path(__file__).parent / "fixtures"
 CAPTURED = [
     pytest.param(record, id=f"{name} {record['method']} {record['path']} ({record['command'][:60]})")
-    for name in ("cli-20.10", "cli-28.2", "compose-1.29")
+    for name in ("cli-20.10", "cli-28.2", "cli-26.1", "compose-1.29", "compose-2.26")
     for record in json.loads((FIXTURES / f"{name}.json").read_text())
 ]
 """Every request of ordinary course commands, recorded through a guard in front of a sandbox: the 20.10
-CLI of the runner, the host's 28.2 CLI, and notebook 11's docker-compose 1.29 (docker-py) in a kernel."""
+CLI of the bookworm runner, the host's 28.2 CLI, notebook 11's docker-compose 1.29 (docker-py) in a
+kernel, and the trixie runner's 26.1 CLI and compose 2.26 plugin (`python -m tests.sandbox.guard.record`)."""
 
 
 @pytest.mark.parametrize("record", CAPTURED)

@@ -23,6 +23,7 @@ from grader.sandbox.sandbox import Sandbox, SandboxLimits
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
 SMALL = SandboxLimits(memory="512m", disk="256m", pids=256)
+API = "1.45"  # the sandbox engine's (Docker 26.1)
 ROOTS = ("/submission",)
 GUARD_DIR = "/guard"
 SCRIPT_TIMEOUT_S = 60
@@ -95,7 +96,8 @@ def test_a_classic_build_streams_its_context_and_its_output(runner: Container) -
         " | DOCKER_BUILDKIT=0 docker build -q -t guarded - >/dev/null"
         " && docker run --rm guarded cat /built && docker rmi -f guarded >/dev/null"
     )
-    assert sh(runner, script) == (0, "built\n", "")
+    code, out, _ = sh(runner, script)  # the 26.1 CLI warns on stderr that the classic builder is deprecated
+    assert (code, out) == (0, "built\n")
 
 
 @pytest.mark.usefixtures("leaves_nothing")
@@ -121,7 +123,7 @@ def test_privileged_is_refused_with_the_guards_sentence(runner: Container, guard
     assert f"Error response from daemon: {PRIVILEGED}" in err
     refused = guard.refusals[before:]
     assert [(r.method, r.path, r.message) for r in refused] == [
-        ("POST", "/v1.41/containers/create", PRIVILEGED)
+        ("POST", f"/v{API}/containers/create", PRIVILEGED)
     ]
 
 
@@ -134,10 +136,12 @@ def test_sharing_a_folder_of_the_machine_is_refused(runner: Container, guard: Gu
 
 
 @pytest.mark.usefixtures("leaves_nothing")
-def test_buildkit_is_refused_with_a_way_out(runner: Container) -> None:
-    code, _, err = sh(runner, "printf 'FROM busybox\\n' | DOCKER_BUILDKIT=1 docker build -")
-    assert code != 0
-    assert policy.BUILDKIT in err
+def test_buildkit_is_refused_with_a_way_out(runner: Container, guard: Guard) -> None:
+    before = len(guard.refusals)
+    code, _, _ = sh(runner, "printf 'FROM busybox\\n' | DOCKER_BUILDKIT=1 docker build -")
+    assert code != 0  # buildx 0.13 then tries a builder container of its own: offline, its pull fails
+    refused = guard.refusals[before:]
+    assert refused and all((r.path, r.message) == ("/grpc", policy.BUILDKIT) for r in refused), refused
 
 
 def _ask(path: Path, request: bytes, *, read: bool = False) -> bytes:
@@ -504,7 +508,7 @@ def test_headers_off_the_allowlist_are_dropped_not_refused(guard: Guard) -> None
     headers = "Accept-Encoding: gzip\r\nX-Forwarded-For: 10.0.0.1\r\nTE: trailers\r\nConnection: close\r\n"
     answer = _ask(guard.socket, f"GET /v1.41/version HTTP/1.1\r\nHost: docker\r\n{headers}\r\n".encode())
     status, _ = _status(answer)
-    assert status == 200 and b'"ApiVersion":"1.41"' in answer
+    assert status == 200 and f'"ApiVersion":"{API}"'.encode() in answer
 
 
 class Recorder:
