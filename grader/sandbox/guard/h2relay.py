@@ -34,7 +34,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import quote
 
 import h2.config
 import h2.connection
@@ -44,9 +43,18 @@ import h2.exceptions
 import h2.settings
 
 from grader.sandbox.guard import buildkit
+from grader.sandbox.guard.grpcframes import (
+    ANSWER_HEADERS,
+    Flow,
+    Headers,
+    frame,
+    headers_refusal,
+    kept,
+    messages,
+    percent,
+    request_headers,
+)
 
-MAX_MESSAGE = 16 * 1024 * 1024
-"""Largest gRPC message relayed (grpc-go's own limit is 4 MB by default; BuildKit raises it to 16)."""
 MAX_INSPECTED = 4 * 1024 * 1024
 MAX_STREAMS = 128
 WINDOW = 1024 * 1024
@@ -56,34 +64,16 @@ MAX_CONTROL_PER_S = 200
 """SETTINGS and PINGs a peer may send in a second (grpc-go's keepalive and BDP pings stay far below)."""
 READ_SIZE = 64 * 1024
 PERMISSION_DENIED, INTERNAL = "7", "13"
-Headers = list[tuple[bytes, bytes]]
 _SETTINGS = {
     h2.settings.SettingCodes.MAX_CONCURRENT_STREAMS: MAX_STREAMS,
     h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: WINDOW,
     h2.settings.SettingCodes.MAX_HEADER_LIST_SIZE: 64 * 1024,
     h2.settings.SettingCodes.ENABLE_PUSH: 0,
 }
-_ANSWER_HEADERS = frozenset({b":status", b"content-type", b"grpc-status", b"grpc-message"})
-_ANSWER_HEADERS |= {b"grpc-status-details-bin"}
 
 
 class Closed(Exception):
     """The relay is over: a side left, or broke HTTP/2."""
-
-
-@dataclass
-class Flow:
-    """One direction of a call: gRPC messages from `source`'s stream to `sink`'s."""
-
-    source: int
-    sink: int | None = None
-    partial: bytearray = field(default_factory=bytearray)
-    pending: bytearray = field(default_factory=bytearray)
-    owed: int = 0
-    ended: bool = False
-    trailers: Headers | None = None
-    messages: int = 0
-    finished: bool = False
 
 
 @dataclass
@@ -253,12 +243,12 @@ class Relay:
         elif isinstance(event, h2.events.ResponseReceived) and not call.answered:
             call.answered = True
             ended = event.stream_ended is not None  # a trailers-only answer (an error) ends the call
-            kept = _kept(event.headers or [], _ANSWER_HEADERS)
-            self.front.conn.send_headers(call.up.source, kept, end_stream=ended)
+            answer = kept(event.headers or [], ANSWER_HEADERS)
+            self.front.conn.send_headers(call.up.source, answer, end_stream=ended)
             if ended:
                 self._forget(call)
         elif isinstance(event, h2.events.TrailersReceived):
-            call.down.trailers = _kept(event.headers or [], _ANSWER_HEADERS)
+            call.down.trailers = kept(event.headers or [], ANSWER_HEADERS)
         elif isinstance(event, h2.events.StreamEnded):
             call.down.ended = True
             self._take_answers(call)
@@ -281,7 +271,7 @@ class Relay:
         method = dict(headers).get(b":path", b"").decode("latin-1")
         call = Call(method, headers, Flow(stream))
         self.calls[stream] = call
-        found = buildkit.method_refusal(self.where, method) or _headers_refusal(headers)
+        found = buildkit.method_refusal(self.where, method) or headers_refusal(headers)
         if found:
             self._refuse(call, found)
         elif method not in buildkit.INSPECTED:
@@ -292,17 +282,17 @@ class Relay:
         call.up.sink, call.down.source = sink, sink
         call.down.sink = call.up.source
         self.by_back[sink] = call
-        self.back.conn.send_headers(sink, _request_headers(self.where, call.method, call.headers))
+        self.back.conn.send_headers(sink, request_headers(self.where, call.method, call.headers))
 
     def _take_requests(self, call: Call) -> None:
         """Cut what came from the front into messages; judge an inspected method's one request."""
         try:
-            messages = _messages(call.up)
+            payloads = messages(call.up)
         except ValueError as error:
             self._refuse(call, f"Refused: {error}.")
             return
         inspected = call.method in buildkit.INSPECTED
-        for payload in messages:
+        for payload in payloads:
             call.up.messages += 1
             if inspected:
                 found = _inspect(call, payload)
@@ -310,14 +300,14 @@ class Relay:
                     self._refuse(call, found)
                     return
                 self._open_back(call)
-            call.up.pending += _frame(payload)
+            call.up.pending += frame(payload)
         if inspected and call.up.ended and call.up.messages != 1:
             self._refuse(call, "Refused: a BuildKit solve without its request.")
 
     def _take_answers(self, call: Call) -> None:
         try:
-            for payload in _messages(call.down):
-                call.down.pending += _frame(payload)
+            for payload in messages(call.down):
+                call.down.pending += frame(payload)
         except ValueError as error:
             self._answer_refusal(call, f"Refused: the answer to `{call.method}`: {error}.")
 
@@ -336,7 +326,7 @@ class Relay:
         self._grpc_error(call, INTERNAL, said)
 
     def _grpc_error(self, call: Call, code: str, message: str) -> None:
-        status: Headers = [(b"grpc-status", code.encode()), (b"grpc-message", _percent(message))]
+        status: Headers = [(b"grpc-status", code.encode()), (b"grpc-message", percent(message))]
         head = [] if call.answered else [(b":status", b"200"), (b"content-type", b"application/grpc")]
         self.front.conn.send_headers(call.up.source, head + status, end_stream=True)
 
@@ -386,71 +376,9 @@ class Relay:
             flow.finished = True
 
 
-def _messages(flow: Flow) -> list[bytes]:
-    """The whole gRPC messages at the start of `flow.partial`, taken out of it."""
-    found = []
-    while len(flow.partial) >= 5:
-        compressed, size = flow.partial[0], int.from_bytes(flow.partial[1:5], "big")
-        if compressed:
-            raise ValueError("a compressed gRPC message, which cannot be checked")
-        if size > MAX_MESSAGE:
-            raise ValueError(f"a gRPC message of {size} bytes, more than {MAX_MESSAGE}")
-        if len(flow.partial) < 5 + size:
-            break
-        found.append(bytes(flow.partial[5 : 5 + size]))
-        del flow.partial[: 5 + size]
-    if flow.ended and flow.partial:
-        raise ValueError("a gRPC message cut short by the end of its stream")
-    return found
-
-
 def _inspect(call: Call, payload: bytes) -> str | None:
     if call.up.messages > 1:
         return "Refused: a BuildKit solve with more than one request."
     if len(payload) > MAX_INSPECTED:
         return f"Refused: a BuildKit solve request larger than {MAX_INSPECTED} bytes."
     return buildkit.message_refusal(call.method, payload)
-
-
-def _frame(payload: bytes) -> bytes:
-    return b"\0" + len(payload).to_bytes(4, "big") + payload
-
-
-def _headers_refusal(headers: Headers) -> str | None:
-    found = dict(headers)
-    if found.get(b":method") != b"POST":
-        return "Refused: a gRPC call is a POST."
-    if not found.get(b"content-type", b"").startswith(b"application/grpc"):
-        return "Refused: a call on BuildKit's connection that is not gRPC."
-    if found.get(b"grpc-encoding", b"identity") != b"identity":
-        return "Refused: compressed gRPC messages cannot be checked."
-    return None
-
-
-def _request_headers(where: str, method: str, headers: Headers) -> Headers:
-    """The headers sent on for a call: rebuilt, with the metadata BuildKit reads and nothing else."""
-    allowed = buildkit.GRPC_METADATA if where == "grpc" else buildkit.SESSION_METADATA
-    kept: Headers = [
-        (b":method", b"POST"),
-        (b":scheme", b"http"),
-        (b":path", method.encode()),
-        (b":authority", b"localhost"),
-        (b"content-type", b"application/grpc"),
-        (b"te", b"trailers"),
-    ]
-    for name, value in headers:
-        text = name.decode("latin-1")
-        exporter = where == "session" and text.startswith(buildkit.SESSION_METADATA_PREFIX)
-        printable = all(32 <= byte < 127 for byte in value)
-        if (text == "grpc-timeout" or text in allowed or exporter) and printable:
-            kept.append((name, value))
-    return kept
-
-
-def _kept(headers: Headers, names: frozenset[bytes]) -> Headers:
-    return [(name, value) for name, value in headers if name in names]
-
-
-def _percent(message: str) -> bytes:
-    """A `grpc-message` as gRPC writes it: percent-encoded outside printable ASCII, and `%` itself."""
-    return quote(message, safe=" !\"#$&'()*+,-./:;<=>?@[\\]^_`{|}~").encode("ascii")
