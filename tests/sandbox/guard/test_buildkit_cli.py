@@ -1,30 +1,28 @@
-"""BuildKit through the guard, as a student types it: the docker CLI 26.1 with buildx 0.13 against a
-BuildKit engine (docker.io 26.1), each on Debian trixie.
-
-The images are test-only (`bkguard-test/...`, made from a debootstrapped trixie root with
-docker.io, docker-cli and docker-buildx; see the report of branch `bkguard`) until the sandbox
-engine itself moves to trixie; without them these tests are skipped.
-"""
+"""BuildKit through the guard, as a student types it: setup.sh scripts run by the real runner
+(grader.sandbox.runner) in a real sandbox of docker-course/sandbox-engine-26 (the docker CLI 26.1 with
+buildx 0.13 against docker.io 26.1), and one graded end to end, the refusal in the student's feedback."""
 
 from __future__ import annotations
 
-import io
-import tarfile
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import docker
-import docker.errors
 import pytest
-from docker.models.containers import Container
 
+from grader.grading.grade import grade
 from grader.host import labels
-from grader.sandbox.guard import Guard
+from grader.host.baseimages import sandbox_engine
+from grader.model.exercise import load
+from grader.outputs import feedback
+from grader.sandbox.context import pack
+from grader.sandbox.guard import guard_of
+from grader.sandbox.runner import ScriptResult, run_script
 from grader.sandbox.sandbox import Sandbox, SandboxLimits
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
-ENGINE = "bkguard-test/trixie-engine:26.1"
-CLI = "bkguard-test/trixie-docker:26.1"
 LIMITS = SandboxLimits(memory="1g", disk="1g", pids=512)
 DOCKERFILE = """FROM busybox
 RUN <<EOT
@@ -33,84 +31,74 @@ EOT
 COPY --chmod=755 run.sh /run.sh
 RUN --mount=type=cache,target=/cache echo cached > /cache/x && cat /greeting
 """
-
-
-@pytest.fixture(scope="module")
-def guard(host_engine: docker.DockerClient) -> Iterator[Guard]:
-    for image in (ENGINE, CLI):
-        try:
-            host_engine.images.get(image)
-        except docker.errors.ImageNotFound:
-            pytest.skip(f"the test image {image} is not on this machine")
-    with Sandbox(host_engine, ENGINE, run_id=labels.new_run_id(), limits=LIMITS) as sandbox:
-        sandbox.load_images(["busybox:latest"])
-        with Guard(sandbox.socket) as guard:
-            yield guard
-
-
-@pytest.fixture(scope="module")
-def cli(host_engine: docker.DockerClient, guard: Guard) -> Iterator[Container]:
-    container = host_engine.containers.run(
-        CLI,
-        ["sleep", "infinity"],
-        detach=True,
-        labels=labels.run_labels(labels.new_run_id()),
-        environment={"DOCKER_HOST": "unix:///guard/docker.sock"},
-        network_mode="none",
-        volumes={str(guard.socket.parent): {"bind": "/guard", "mode": "ro"}},
-    )
-    code, _ = container.exec_run(["sh", "-c", "mkdir /c && cd /c && echo 'echo hi' > run.sh"])
-    assert code == 0
-    container.put_archive("/c", _tar({"Dockerfile": DOCKERFILE, "Insecure": INSECURE}))
-    yield container
-    container.remove(force=True)
-
-
 INSECURE = "FROM busybox\nRUN --security=insecure id\n"
+HOST_NETWORK = "docker buildx build --allow network.host --network host ."
+REFUSALS = {
+    HOST_NETWORK: "`--network host` on a build",
+    "docker buildx build --allow security.insecure -f Insecure .": "`--allow security.insecure`",
+    "docker build https://github.com/docker-library/hello-world.git": (
+        "the build context `https://github.com/docker-library/hello-world.git` reaches outside"
+    ),
+    "docker buildx build --build-context base=docker-image://alpine .": "`--build-context base=",
+    "docker buildx build --cache-from type=registry,ref=example.com/c .": "`--cache-from`",
+    "docker buildx build --push -t example.com/x .": "`--push`",
+}
+MODERN = "docker build --progress=plain -t modern . && docker run --rm modern ls -l /run.sh"
 
 
-def _tar(files: dict[str, str]) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as tar:
-        for name, text in files.items():
-            data = text.encode()
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
+@pytest.fixture(scope="module")
+def sandbox(host_engine: docker.DockerClient, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    """One sandbox holding a script per command (case-N.sh) and the Dockerfiles they build."""
+    folder = tmp_path_factory.mktemp("buildkit-cli")
+    files = {"Dockerfile": DOCKERFILE, "Insecure": INSECURE, "run.sh": "echo hi\n", "modern.sh": MODERN}
+    files |= {f"case-{n}.sh": f"{command}\n" for n, command in enumerate(REFUSALS)}
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    packed = pack(folder, limit_bytes=1 << 20, required="Dockerfile")
+    run_id = labels.new_run_id()
+    with Sandbox(
+        host_engine, sandbox_engine.TAG, run_id=run_id, limits=LIMITS, submission=packed.tar
+    ) as made:
+        made.load_images(["busybox:latest"])
+        yield made
 
 
-def sh(cli: Container, script: str) -> tuple[int, str]:
-    code, out = cli.exec_run(["timeout", "120", "bash", "-c", f"cd /c && {script} 2>&1"])
-    return code, out.decode(errors="replace")
+def _run(host: docker.DockerClient, sandbox: Sandbox, script: str) -> ScriptResult:
+    with guard_of(sandbox) as guard:  # as grade_setup
+        result = run_script(host, sandbox, guard_socket=guard.socket, script=script, timeout_s=120)
+    result.refusals = [refusal.message for refusal in guard.refusals]
+    return result
 
 
-def test_a_modern_dockerfile_builds_through_the_guard(cli: Container) -> None:
-    code, out = sh(cli, "docker build --progress=plain -t modern . && docker run --rm modern ls -l /run.sh")
-    assert code == 0, out
-    assert "hello" in out
-    assert "-rwxr-xr-x" in out
-
-
-@pytest.mark.parametrize(
-    ("command", "refused"),
-    [
-        ("docker buildx build --allow network.host --network host .", "`--network host` on a build"),
-        ("docker buildx build --allow security.insecure -f Insecure .", "`--allow security.insecure`"),
-        (
-            "docker build https://github.com/docker-library/hello-world.git",
-            "the build context `https://github.com/docker-library/hello-world.git` reaches outside",
-        ),
-        ("docker buildx build --build-context base=docker-image://alpine .", "`--build-context base="),
-        ("docker buildx build --cache-from type=registry,ref=example.com/c .", "`--cache-from`"),
-        ("docker buildx build --push -t example.com/x .", "`--push`"),
-    ],
-)
-def test_each_build_refusal_as_a_student_types_it(
-    cli: Container, guard: Guard, command: str, refused: str
+def test_a_modern_dockerfile_builds_through_the_guard(
+    host_engine: docker.DockerClient, sandbox: Sandbox
 ) -> None:
-    before = len(guard.refusals)
-    code, out = sh(cli, command)
-    assert code != 0
-    assert "PermissionDenied: Refused: " in out and refused in out, out
-    assert any(refused in refusal.message for refusal in guard.refusals[before:])
+    result = _run(host_engine, sandbox, "modern.sh")
+    assert result.exit_code == 0, result.output
+    assert "-rwxr-xr-x" in result.output and result.refusals == []
+
+
+@pytest.mark.hostile
+@pytest.mark.parametrize(("number", "command"), list(enumerate(REFUSALS)), ids=list(REFUSALS))
+def test_each_build_refusal_as_a_student_types_it(
+    host_engine: docker.DockerClient, sandbox: Sandbox, number: int, command: str
+) -> None:
+    result = _run(host_engine, sandbox, f"case-{number}.sh")
+    refused = REFUSALS[command]
+    assert result.exit_code != 0
+    assert "Refused: " in result.output and refused in result.output, result.output
+    assert any(refused in message for message in result.refusals), result.refusals
+
+
+@pytest.mark.hostile
+@pytest.mark.usefixtures("leaves_nothing")
+def test_a_refused_build_in_setup_sh_is_in_the_students_feedback(tmp_path: Path) -> None:
+    exercise = load("networks.cats-and-dogs")
+    correct = Path(__file__).parents[2] / "exercises/variants/networks.cats-and-dogs/correct-net-loop"
+    shutil.copytree(correct, tmp_path / "s")
+    script = tmp_path / "s" / "setup.sh"
+    script.write_text(script.read_text() + f"printf 'FROM busybox\\n' > Dockerfile\n{HOST_NETWORK} || true\n")
+    result = grade(exercise, tmp_path / "s")
+    assert result.status == "graded" and result.score == result.max_score, result.reason
+    shown = feedback.exercise_markdown(result.for_student())
+    assert "Refused: `--network host` on a build" in shown, shown
