@@ -1,10 +1,11 @@
 """Grading an image exercise: build the student's Dockerfile in a sandbox, then check the image.
 
-pack the context -> lint -> start a sandbox -> load base images
--> build -> run the checks -> remove the sandbox
+pack the context -> lint -> start a sandbox holding it -> load base images
+-> build (BuildKit, the docker CLI through the guard) -> run the checks -> remove the sandbox
 
 Inside a sandbox already (a notebook's check cell run by `grader autograde`),
-where no second one can start, the build and checks use the engine at hand.
+where no second one can start, the build (the engine's API, classic builder) and
+checks use the engine at hand.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 import docker
@@ -26,11 +28,14 @@ from grader.model.exercise import Exercise
 from grader.model.result import CheckResult, Result
 from grader.sandbox import sandbox, walk
 from grader.sandbox.build import BuildResult, build
+from grader.sandbox.buildx import build_in
 from grader.sandbox.context import ContextRefused, pack
-from grader.sandbox.sandbox import Sandbox
+from grader.sandbox.sandbox import Sandbox, SandboxLimits
 
 GivenEngine = tuple[docker.DockerClient, dict[str, str]]
 """A sandbox's engine that is already up, and the IDs of the base images loaded there."""
+Builder = Callable[[], BuildResult]
+MIB = 1024 * 1024
 
 
 def grade_image(
@@ -55,15 +60,8 @@ def grade_image(
             result, exercise, str(refused), failure.Failure(f"Your folder could not be built: {refused}")
         )
         return
-    with _engine(host, exercise, run_id, given) as (client, kill, base_images):
-        built = build(
-            client,
-            context.tar,
-            tag=exercise.tag,
-            timeout_s=exercise.limits.build_timeout_s,
-            network=exercise.build_network,
-            on_timeout=kill,
-        )
+    with _engine(host, exercise, run_id, context.tar, given) as (client, builder, base_images):
+        built = builder()
         result.log = built.log
         result.reason = built.error
         result.image_id = _image_id(client, built)
@@ -96,26 +94,41 @@ def _refused(result: Result, exercise: Exercise, reason: str, why: failure.Failu
 
 @contextlib.contextmanager
 def _engine(
-    host: docker.DockerClient, exercise: Exercise, run_id: str, given: GivenEngine | None = None
-) -> Iterator[tuple[docker.DockerClient, Callable[[], None], dict[str, str]]]:
-    """The engine to build and check on, how to stop all it runs, and the base images' IDs there: a
-    sandbox of its own, or one already up, which has the course's base images and is removed with
-    all it holds once the notebook has run: the `given` one (the grader scoring a notebook on the
-    host) or the engine at hand (a check cell in a notebook `grader autograde` runs, where the
-    images are known by name only)."""
+    host: docker.DockerClient,
+    exercise: Exercise,
+    run_id: str,
+    context: bytes,
+    given: GivenEngine | None = None,
+) -> Iterator[tuple[docker.DockerClient, Builder, dict[str, str]]]:
+    """The engine to build and check on, how to build `context` there, and the base images' IDs
+    there: a sandbox of its own holding the context, built with BuildKit through the docker CLI
+    (grader.sandbox.buildx); or one already up, which has the course's base images and is removed
+    with all it holds once the notebook has run, built through the engine's API: the `given` one
+    (the grader scoring a notebook on the host) or the engine at hand (a check cell in a notebook
+    `grader autograde` runs, where the images are known by name only)."""
+    limits = exercise.limits
     if given is not None or sandbox.inside():
         client, base_images = given or (host, {})
+        api_build = partial(build, client, context, tag=exercise.tag, timeout_s=limits.build_timeout_s)
         try:
-            yield client, lambda: None, base_images
+            yield (
+                client,
+                partial(api_build, network=exercise.build_network, on_timeout=lambda: None),
+                base_images,
+            )
         finally:
             with contextlib.suppress(docker.errors.DockerException):
                 client.images.remove(exercise.tag, force=True)
         return
     outside = exercise.build_network or exercise.run_network  # else no route off the machine
-    with Sandbox(host, sandbox_engine.TAG, run_id=run_id, outside=outside) as own:
+    holds = SandboxLimits(submission_disk=f"{max(128, len(context) // MIB + 16)}m")  # the context, whole
+    with Sandbox(
+        host, sandbox_engine.TAG, run_id=run_id, outside=outside, limits=holds, submission=context
+    ) as own:
         assert own.client is not None
         base_images = own.load_images(exercise.images)
-        yield own.client, own.kill, base_images
+        cli_build = partial(build_in, host, own, tag=exercise.tag, timeout_s=limits.build_timeout_s)
+        yield own.client, partial(cli_build, network=exercise.build_network), base_images
 
 
 def _image_id(client: docker.DockerClient, built: BuildResult) -> str:

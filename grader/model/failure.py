@@ -1,8 +1,9 @@
 """What went wrong when a build or a setup script failed: one block a student reads first.
 
-A build (classic builder: `Step 4/6 : RUN ...`) or a setup.sh that failed, timed
-out or was killed gives a `Failure`: what happened, the step that failed or was
-running, what that step printed (bounded), and one hint that fits. It is made
+A build (BuildKit's plain progress, `#7 [3/5] RUN ...`, or the classic builder's
+`Step 4/6 : RUN ...`) or a setup.sh that failed, timed out or was killed gives a
+`Failure`: what happened, the step that failed or was running (and its line of
+the Dockerfile), what that step printed (bounded), and one hint that fits. It is made
 when grading, where the Dockerfile or the script is at hand, and stored with the
 result; `block` turns it into the parts every student-facing output renders in
 its own syntax (Markdown, HTML, a terminal, JUnit's text).
@@ -19,6 +20,7 @@ import tempfile
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from grader.model.build_log import Step, last_step, source_line
 from grader.text import last_lines, shorten
 
 if TYPE_CHECKING:
@@ -31,13 +33,19 @@ INSTRUCTIONS = (
 """Every instruction a Dockerfile may hold (the Dockerfile reference)."""
 OUTPUT_LINES = 12
 OUTPUT_CHARS = 2000
-NOISE = (" ---> ", "Removing intermediate container")
 NOT_RUN_BUILD = "the image did not build (see what went wrong above)"
-STEP = re.compile(r"^Step (\d+)/(\d+) : (.*)$")
-RUN_FAILED = re.compile(r"The command '(.*)' returned a non-zero code: (\d+)", re.DOTALL)
-COPY_MISSING = re.compile(r"(?:COPY|ADD) failed: .*?stat (\S+): file does not exist")
-PARSE_ERROR = re.compile(r"dockerfile parse error line (\d+): (.*)", re.IGNORECASE)
-UNKNOWN = re.compile(r"unknown instruction: (\S+)", re.IGNORECASE)
+RUN_FAILED = re.compile(
+    r"The command '(.*)' returned a non-zero code: (\d+)"
+    r"|process \"(.*)\" did not complete successfully: exit code: (\d+)",
+    re.DOTALL,
+)
+COPY_MISSING = re.compile(
+    r"(?:COPY|ADD) failed: .*?stat (\S+): file does not exist"
+    r"|failed to calculate checksum of .*?\"/?(.+)\": not found"
+)
+BASE_MISSING = "failed to resolve source metadata"
+PARSE_ERROR = re.compile(r"dockerfile parse error (?:on )?line (\d+): (.*)", re.IGNORECASE)
+UNKNOWN = re.compile(r"unknown instruction: ([^\s(]+)", re.IGNORECASE)
 BLANK_BASE = re.compile(r"base name \((.*)\) should not be blank")
 SCRIPT_LINE = re.compile(r"^(?:\S*/)?([\w.-]+): line (\d+): (.*)$")
 FIRST_WORD = re.compile(r"^\s*(\S+)")
@@ -182,32 +190,6 @@ def parse_sentence(error: str, dockerfile: str) -> str:
 # -- a build -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Step:
-    """One step of a classic build's log: `Step 4/6 : RUN ...`, what it printed, its stage's base."""
-
-    number: str  # "4/6"
-    instruction: str
-    printed: list[str]
-    base: str
-
-
-def last_step(log: str) -> Step | None:
-    """The last step a classic builder's `log` started (the one that failed or was running)."""
-    step: Step | None = None
-    base = ""
-    for line in log.splitlines():
-        found = STEP.match(line)
-        if found:
-            instruction = found[3].strip()
-            if instruction.upper().startswith("FROM "):
-                base = next((word for word in instruction.split()[1:] if not word.startswith("--")), "")
-            step = Step(f"{found[1]}/{found[2]}", instruction, [], base)
-        elif step is not None and not line.startswith(NOISE) and line.strip():
-            step.printed.append(line)
-    return step
-
-
 def bounded(lines: list[str]) -> str:
     """The last lines of some output, at most OUTPUT_LINES and OUTPUT_CHARS."""
     text = last_lines("\n".join(lines), OUTPUT_LINES)
@@ -227,7 +209,9 @@ def of_build(
     step = last_step(log)
     printed = [line for line in step.printed if line.strip() != cause.strip()] if step else []
     where = f"step {step.number}" if step else ""
-    shown = f"Step {step.number}: {code(step.instruction)}" if step else ""
+    line = (step.line or source_line(dockerfile, step.instruction)) if step else 0
+    on_line = f" (line {line} of your Dockerfile)" if line else ""
+    shown = f"Step {step.number}{on_line}: {code(step.instruction)}" if step else ""
     if timed_out:
         while_ = f", while {where} was running" if step else ""
         hint = _timeout_hint(step)
@@ -274,7 +258,7 @@ def _failed(step: Step | None, cause: str, images: tuple[str, ...]) -> tuple[str
     """What happened and a hint, for a build step that failed with the engine's `cause`."""
     ran = RUN_FAILED.search(cause)
     if ran:
-        exit_code = int(ran[2])
+        exit_code = int(ran[2] or ran[4])
         base = step.base if step and step.base else "<base image>"
         try_it = f"Run it in {code(f'docker run --rm -it {base} sh')} to see what it does."
         if exit_code == KILLED:
@@ -288,10 +272,10 @@ def _failed(step: Step | None, cause: str, images: tuple[str, ...]) -> tuple[str
     missing = COPY_MISSING.search(cause)
     if missing:
         return "The image did not build: a file to copy is missing", (
-            f"{code(missing[1])}: the file is not in your folder (or is in .dockerignore). "
+            f"{code(missing[1] or missing[2])}: the file is not in your folder (or is in .dockerignore). "
             "Paths in COPY are relative to your folder."
         )
-    if step and step.instruction.upper().startswith("FROM "):
+    if BASE_MISSING in cause or (step and step.instruction.upper().startswith("FROM ")):
         allowed = ", ".join(f"`{image}`" for image in images)
         there = f" The grader has only {allowed}." if allowed else ""
         return "The image did not build: its base image could not be found", (

@@ -1,4 +1,9 @@
-"""Building a submission's image inside its sandbox, bounded in time and output."""
+"""Building a submission's image, bounded in time and output: what a build gives and its log.
+
+A sandbox of its own builds with BuildKit through the docker CLI (grader.sandbox.buildx); an engine
+given already up (a notebook's sandbox) builds with the engine's API (`build` here, the classic
+builder). Both logs are kept the same way (`BuildLog`) and read by grader.model.failure.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +25,9 @@ from grader.text import LOG_LIMIT, last_lines, tail
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 NOISE = (" ---> ", "Removing intermediate container")
 STEP_LINE = re.compile(r"^Step \d+/\d+ : .*$", re.MULTILINE)
+VERTEX = re.compile(r"^#(\d+) \[(?:(\S+) )?\d+/\d+\] (.*)$")
+"""A BuildKit step's header in `--progress=plain` output: `#7 [build 3/5] RUN make`."""
+VERTEX_END = re.compile(r"^#(\d+) (?:DONE|CACHED|ERROR|CANCELED)\b")
 
 
 @dataclass
@@ -40,8 +48,11 @@ class BuildResult:
         return cls(ok=False, error=reason)
 
 
-class _Log:
-    """Build output kept up to a bound: the end matters most when a build fails."""
+class BuildLog:
+    """Build output kept up to a bound: the end matters most when a build fails. The lines that
+    name a step are remembered, so that a cut log still names the step that failed or was running
+    and its stage's base: the classic builder's last `Step N/M :` line and its stage's FROM, and
+    BuildKit's headers of each stage's FROM and of every step not ended."""
 
     def __init__(self, limit: int = LOG_LIMIT * 4) -> None:
         self.limit = limit
@@ -50,11 +61,15 @@ class _Log:
         self.dropped = 0
         self.step = ""  # the last `Step N/M : ...` line seen
         self.base = ""  # the last `Step N/M : FROM ...` line seen
+        self.froms: dict[str, str] = {}  # BuildKit: each stage's `#4 [stage 1/3] FROM ...` header
+        self.open: dict[str, str] = {}  # BuildKit: the header of each step started and not ended
+        self._partial = ""
 
     def add(self, text: str) -> None:
-        for step in STEP_LINE.findall(text):
-            self.step = step
-            self.base = step if step.upper().split(" : ", 1)[-1].startswith("FROM ") else self.base
+        lines = (self._partial + text).split("\n")
+        self._partial = lines.pop()
+        for line in lines:
+            self._note(line)
         self.parts.append(text)
         self.size += len(text)
         while self.size > self.limit and len(self.parts) > 1:
@@ -62,11 +77,25 @@ class _Log:
             self.size -= len(removed)
             self.dropped += len(removed)
 
+    def _note(self, line: str) -> None:
+        if STEP_LINE.match(line):
+            self.step = line
+            self.base = line if line.upper().split(" : ", 1)[-1].startswith("FROM ") else self.base
+        header = VERTEX.match(line)
+        if header:
+            self.open[header[1]] = line
+            if header[3].upper().startswith("FROM "):
+                self.froms[header[2] or ""] = line
+        ended = VERTEX_END.match(line)
+        if ended:
+            self.open.pop(ended[1], None)
+
     def text(self) -> str:
-        """What was kept, after the last `Step N/M :` line and its stage's FROM when those were cut:
-        they name the step that failed or was running, and its base (grader.model.failure)."""
+        """What was kept, after the step lines that were cut: they name the step that failed or
+        was running, and its base (grader.model.failure)."""
         kept = tail("".join(self.parts), cut_before=self.dropped)
-        lost = [line for line in dict.fromkeys((self.base, self.step)) if line and line not in kept]
+        named = [self.base, self.step, *self.froms.values(), *self.open.values()]
+        lost = [line for line in dict.fromkeys(named) if line and line not in kept]
         return "\n".join([*lost, kept])
 
 
@@ -80,7 +109,7 @@ def build(
     on_timeout: Callable[[], None],
 ) -> BuildResult:
     """Build `context_tar` as `tag`; past `timeout_s`, call `on_timeout` to stop it."""
-    log = _Log()
+    log = BuildLog()
     started = time.monotonic()
     timer = threading.Timer(timeout_s, on_timeout)
     timer.daemon = True
@@ -112,7 +141,7 @@ def build(
             duration_s=duration,
         )
     if error:
-        explained = _explain(error, log)
+        explained = explain(error, log)
         return BuildResult(ok=False, log=log.text(), error=explained, duration_s=duration, cause=error)
     return BuildResult(ok=True, log=log.text(), image=tag, duration_s=duration)
 
@@ -141,7 +170,7 @@ def _reason(broken: Exception) -> str:
     return str(broken)
 
 
-def _explain(error: str, log: _Log) -> str:
+def explain(error: str, log: BuildLog) -> str:
     """The build error with the lines that led to it, without the builder's noise."""
     lines = [
         line

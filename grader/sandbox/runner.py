@@ -77,9 +77,6 @@ def guarded(
         "environment": {
             "HOME": HOME,
             "DOCKER_HOST": f"unix://{GUARD_DIR}/{guard_socket.name}",
-            # Temporary: `docker build` uses the classic builder until the guard understands BuildKit's
-            # /session and /grpc (it refuses them now, so `docker buildx build` fails with its message).
-            "DOCKER_BUILDKIT": "0",
             **(environment or {}),
         },
         "network_mode": f"container:{sandbox.container_id}",

@@ -100,7 +100,7 @@ def test_an_interrupt_mid_build_leaves_nothing(
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(grading, "build", interrupted)
+    monkeypatch.setattr(grading, "build_in", interrupted)
     with pytest.raises(KeyboardInterrupt):
         grade(tiny, submission(GOOD))
 

@@ -1,5 +1,6 @@
-"""The failure block: canned classic-builder logs and a failed setup.sh, read into one block that every
-student-facing output shows first, with checks that could not run marked "not run" and no sandbox path."""
+"""The failure block: canned BuildKit logs (and one classic builder's) and a failed setup.sh, read
+into one block that every student-facing output shows first, with checks that could not run marked
+"not run" and no sandbox path."""
 
 from __future__ import annotations
 
@@ -15,12 +16,53 @@ from grader.batch.gradebook import Gradebook
 from grader.model import failure
 from grader.model.result import CheckResult, Result
 from grader.outputs import feedback, feedback_html, gradescope, junit, report
-from grader.sandbox.build import _Log
+from grader.sandbox.build import BuildLog
 from tests.results import HOSTILE, dangerous_in, markdown_html
 
 BUSYBOX = ("busybox:latest",)
 DOCKERFILE = "FROM busybox\nRUN echo about to fail && exit 3\nCMD echo hi\n"
-FAILED_RUN = """Step 1/3 : FROM busybox
+FAILED_RUN = """#0 building with "default" instance using docker driver
+
+#1 [internal] load build definition from Dockerfile
+#1 transferring dockerfile: 90B done
+#1 DONE 0.0s
+
+#4 [1/3] FROM docker.io/library/busybox:latest
+#4 CACHED
+
+#5 [2/3] RUN echo about to fail && exit 3
+#5 0.041 about to fail
+#5 ERROR: process "/bin/sh -c echo about to fail && exit 3" did not complete successfully: exit code: 3
+------
+ > [2/3] RUN echo about to fail && exit 3:
+0.041 about to fail
+------
+Dockerfile:2
+--------------------
+   1 |     FROM busybox
+   2 | >>> RUN echo about to fail && exit 3
+   3 |     CMD echo hi
+--------------------
+ERROR: failed to solve: process "/bin/sh -c echo about to fail && exit 3" did not complete \
+successfully: exit code: 3
+"""
+FAILED_CAUSE = FAILED_RUN.rstrip().splitlines()[-1].removeprefix("ERROR: ")
+HUNG_DOCKERFILE = "FROM busybox\nWORKDIR /app\nRUN echo start\nRUN while true; do echo tick; sleep 1; done\n"
+HUNG_RUN = """#4 [1/6] FROM docker.io/library/busybox:latest
+#4 DONE 0.0s
+
+#5 [2/6] WORKDIR /app
+#5 DONE 0.0s
+
+#6 [3/6] RUN echo start
+#6 0.050 start
+#6 DONE 0.1s
+
+#7 [4/6] RUN while true; do echo tick; sleep 1; done
+#7 0.061 tick
+#7 1.062 tick
+"""
+CLASSIC_RUN = """Step 1/3 : FROM busybox
  ---> f7b35718e6ec
 Step 2/3 : RUN echo about to fail && exit 3
  ---> Running in 9a59f849ccb8
@@ -28,30 +70,23 @@ about to fail
 Removing intermediate container 9a59f849ccb8
 The command '/bin/sh -c echo about to fail && exit 3' returned a non-zero code: 3
 """
-FAILED_CAUSE = "The command '/bin/sh -c echo about to fail && exit 3' returned a non-zero code: 3"
-HUNG_RUN = """Step 1/6 : FROM busybox
- ---> f7b35718e6ec
-Step 2/6 : WORKDIR /app
- ---> Running in 1b2c3d4e5f60
-Removing intermediate container 1b2c3d4e5f60
- ---> 2b3c4d5e6f70
-Step 3/6 : RUN echo start
- ---> Running in 7b3b447da2cd
-start
-Removing intermediate container 7b3b447da2cd
- ---> b55dd342f8e0
-Step 4/6 : RUN while true; do echo tick; sleep 1; done
- ---> Running in 7d95f617f46a
-tick
-tick
+CLASSIC_CAUSE = "The command '/bin/sh -c echo about to fail && exit 3' returned a non-zero code: 3"
+FORM_CAUSE = (
+    "failed to solve: dockerfile parse error on line 1: unknown instruction: FORM (did you mean FROM?)"
+)
+COPY_LOG = """#4 [1/3] FROM docker.io/library/busybox:latest
+#4 DONE 0.0s
+
+#6 [2/3] COPY hello.txt /hello.txt
+#6 ERROR: failed to calculate checksum of ref 4f0c::oqjx0wi0kba0l: "/hello.txt": not found
+------
+ > [2/3] COPY hello.txt /hello.txt:
+------
+Dockerfile:2
+ERROR: failed to solve: failed to compute cache key: failed to calculate checksum of ref \
+4f0c::oqjx0wi0kba0l: "/hello.txt": not found
 """
-FORM_CAUSE = "dockerfile parse error line 1: unknown instruction: FORM"
-COPY_LOG = """Step 1/3 : FROM busybox
- ---> f7b35718e6ec
-Step 2/3 : COPY hello.txt /hello.txt
-COPY failed: file not found in build context or excluded by .dockerignore: stat hello.txt: file does not exist
-"""
-COPY_CAUSE = COPY_LOG.splitlines()[-1]
+COPY_CAUSE = COPY_LOG.rstrip().splitlines()[-1].removeprefix("ERROR: ")
 SCRIPT = "docker run -d --name vol1 -v /shared-data busybox\necho made vol1\ndockr run --name vol2 busybox\n"
 SCRIPT_OUTPUT = "3f1e2d\nmade vol1\nsetup.sh: line 3: dockr: command not found\n"
 
@@ -70,7 +105,7 @@ def _script() -> failure.Failure | None:
 
 CASES = {
     "failed RUN": lambda: _built(FAILED_RUN, FAILED_CAUSE),
-    "hung RUN": lambda: _built(HUNG_RUN, "", timed_out=True),
+    "hung RUN": lambda: _built(HUNG_RUN, "", timed_out=True, dockerfile=HUNG_DOCKERFILE),
     "FORM busybox": lambda: _built("", FORM_CAUSE, dockerfile="FORM busybox\n"),
     "COPY missing": lambda: _built(COPY_LOG, COPY_CAUSE),
     "setup.sh line 3": _script,
@@ -78,6 +113,7 @@ CASES = {
 EXPECTED = {  # what each output must show of each case, in the order shown
     "failed RUN": [
         "a command failed at step 2/3",
+        "line 2 of your Dockerfile",
         "`RUN echo about to fail && exit 3`",
         "about to fail",
         "exit code 3",
@@ -85,6 +121,7 @@ EXPECTED = {  # what each output must show of each case, in the order shown
     ],
     "hung RUN": [
         "timed out after 60 s, while step 4/6 was running",
+        "line 4 of your Dockerfile",
         "`RUN while true; do echo tick; sleep 1; done`",
         "tick",
         "a loop that never ends or a command waiting for input",
@@ -175,22 +212,49 @@ def test_each_output_shows_the_failure_block_first(case: str, output: str) -> No
 def test_a_failed_run_names_its_step_exit_code_and_base() -> None:
     made = _built(FAILED_RUN, FAILED_CAUSE)
     assert made.what == "The image did not build: a command failed at step 2/3."
-    assert made.step == "Step 2/3: `RUN echo about to fail && exit 3`"
+    assert made.step == "Step 2/3 (line 2 of your Dockerfile): `RUN echo about to fail && exit 3`"
     assert made.output == "about to fail"
     assert made.hint == (
         "The command ended with exit code 3. Run it in `docker run --rm -it busybox sh` to see what it does."
     )
 
 
+def test_a_classic_builders_failed_run_reads_the_same() -> None:
+    """An engine given already up (a notebook's sandbox) still builds through the API, classic."""
+    assert _built(CLASSIC_RUN, CLASSIC_CAUSE) == _built(FAILED_RUN, FAILED_CAUSE)
+
+
+def test_a_failed_step_of_a_later_stage_names_its_stage_line_and_base() -> None:
+    log = """#4 [build 1/2] FROM docker.io/library/debian:bookworm-slim@sha256:0123
+#4 CACHED
+#6 [final 1/3] FROM docker.io/library/busybox:latest
+#6 CACHED
+#7 [final 3/3] RUN <<EOT (echo one...)
+#7 0.041 one
+#7 ERROR: process "/bin/sh -c echo one\nexit 4\n" did not complete successfully: exit code: 4
+------
+ > [final 3/3] RUN <<EOT (echo one...):
+0.041 one
+------
+Dockerfile:5-8
+"""
+    made = _built(log, 'process "/bin/sh -c echo one\nexit 4\n" did not complete successfully: exit code: 4')
+    assert made.step == "Step 3/3 (line 5 of your Dockerfile): `RUN <<EOT (echo one...)`"
+    assert made.output == "one"
+    assert "exit code 4" in made.hint and "`docker run --rm -it busybox sh`" in made.hint
+
+
 def test_a_run_killed_for_memory_says_so() -> None:
     log = FAILED_RUN.replace("code: 3", "code: 137")
+    assert "code: 137" in log
     made = _built(log, FAILED_CAUSE.replace("code: 3", "code: 137"))
     assert made.what.startswith("The build was killed for using too much memory at step 2/3")
 
 
 def test_a_hung_run_shows_what_it_printed_so_far() -> None:
-    made = _built(HUNG_RUN, "", timed_out=True)
+    made = _built(HUNG_RUN, "", timed_out=True, dockerfile=HUNG_DOCKERFILE)
     assert made.what == "The build timed out after 60 s, while step 4/6 was running."
+    assert made.step == "Step 4/6 (line 4 of your Dockerfile): `RUN while true; do echo tick; sleep 1; done`"
     assert made.output == "tick\ntick"
 
 
@@ -199,6 +263,13 @@ def test_a_hung_run_shows_what_it_printed_so_far() -> None:
     [
         (FORM_CAUSE, "FORM busybox\n", "line 1: `FORM` is not an instruction; did you mean `FROM`?"),
         ("dockerfile parse error line 3: unknown instruction: APT-GET", "", "end the line before it with"),
+        (
+            "failed to solve: dockerfile parse error on line 2: unknown instruction: COPPY "
+            "(did you mean COPY?)",
+            "FROM busybox\nCOPPY a /a\n",
+            "line 2: `COPPY` is not an instruction; did you mean `COPY`?",
+        ),
+        ("failed to solve: the Dockerfile cannot be empty", "", "your Dockerfile is empty"),
         ("the Dockerfile (Dockerfile) cannot be empty", "", "your Dockerfile is empty"),
         ("failed to parse Dockerfile: file with no instructions", "# hi\n", "your Dockerfile is empty"),
         ("no build stage in current context", "RUN echo hi\n", "there is no FROM"),
@@ -321,7 +392,25 @@ def test_a_hostile_failure_prints_as_text(output: str) -> None:
 
 
 def test_a_flooding_step_keeps_its_step_line_when_the_log_is_cut() -> None:
-    log = _Log(limit=200)
+    log = BuildLog(limit=200)
+    for line in [
+        "#4 [1/2] FROM docker.io/library/busybox:latest",
+        "#4 DONE 0.0s",
+        "#5 [2/2] RUN while true; do echo tick; done",
+    ]:
+        log.add(f"{line}\n")
+    for _ in range(100):
+        log.add("#5 0.100 tick\n")
+    kept = log.text()
+    assert len(kept) < 400 and "characters cut" in kept
+    made = failure.of_build(kept, "", timed_out=True, timeout_s=20)
+    assert made.step == "Step 2/2: `RUN while true; do echo tick; done`"
+    assert made.output.endswith("tick") and "a loop that never ends" in made.hint
+    assert failure.last_step(kept) is not None and failure.last_step(kept).base == "busybox"  # type: ignore[union-attr]
+
+
+def test_a_flooding_classic_step_keeps_its_step_line_when_the_log_is_cut() -> None:
+    log = BuildLog(limit=200)
     for line in [
         "Step 1/2 : FROM busybox",
         " ---> f7b35718e6ec",
@@ -330,9 +419,5 @@ def test_a_flooding_step_keeps_its_step_line_when_the_log_is_cut() -> None:
         log.add(f"{line}\n")
     for _ in range(100):
         log.add("tick\n")
-    kept = log.text()
-    assert len(kept) < 400 and "characters cut" in kept
-    made = failure.of_build(kept, "", timed_out=True, timeout_s=20)
+    made = failure.of_build(log.text(), "", timed_out=True, timeout_s=20)
     assert made.step == "Step 2/2: `RUN while true; do echo tick; done`"
-    assert made.output.endswith("tick") and "a loop that never ends" in made.hint
-    assert failure.last_step(kept) is not None and failure.last_step(kept).base == "busybox"  # type: ignore[union-attr]

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.errors import SetupError
-from grader.sandbox.guard import policy
+from grader.sandbox.guard import buildkit, h2relay, policy
 from grader.sandbox.guard.body import CHUNK, at_most, canonical_json, framing, pieces, send_body
 from grader.sandbox.guard.request import Request, read_request, upstream_headers
 from grader.sandbox.guard.wire import BadMessage, CutShort, encode, json_response, read_head
@@ -235,7 +235,7 @@ class Guard:
             client.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
         message, body = self._check(request, pieces(reader, request.frame))
         if message is None:
-            return self._forward(client, reader, request, body)
+            return self._forward(client, reader, buildkit.forwarded(request), body)
         message = self._record(Refusal(request.method, request.path, message))
         for _ in body:  # read what the client still sends, so that it reads the answer
             pass
@@ -274,6 +274,8 @@ class Guard:
         A body the policy reads is held whole and replaced by its canonical form
         (`body.canonical_json`): the policy judges, and the engine decodes, the same bytes.
         """
+        if buildkit.endpoint(request.path) or (request.upgrade or "").lower() == "h2c":
+            return buildkit.upgrade_refusal(request), body  # BuildKit's HTTP/2: `h2relay`
         kind = (request.header("Content-Type") or "").split(";")[0].strip().lower()
         if kind in _FORMS:
             return policy.FORM_BODY, body
@@ -347,6 +349,11 @@ class Guard:
         elif keep and request.version == "HTTP/1.0":  # an HTTP/1.0 client closes unless told otherwise
             headers.append(("Connection", "keep-alive"))
         client.sendall(encode(head.start, headers))
+        where = buildkit.endpoint(request.path) if status == 101 else None
+        if where:
+            record = lambda method, message: self._record(Refusal("POST", method, message))  # noqa: E731
+            h2relay.relay(where, (client, reader), (upstream, answers), record)
+            return False
         if status == 101 or frame == "close":
             self._pipe(reader, client, answers, upstream)
             return False

@@ -1,0 +1,261 @@
+"""The guard's HTTP/2 relay and BuildKit policy, with real HTTP/2 frames (`h2`) and real protobuf bytes,
+against a fake engine that answers every gRPC call it is let through (no Docker needed)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import h2.config
+import h2.connection
+import h2.events
+import h2.settings
+import pytest
+
+from grader.sandbox.guard import Guard, buildkit
+
+UPGRADE = (
+    b"POST /v1.45/grpc HTTP/1.1\r\nHost: api.moby.localhost\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n"
+)
+
+
+def key(number: int, wire: int) -> bytes:
+    return bytes([number << 3 | wire])
+
+
+def string(number: int, text: str) -> bytes:
+    data = text.encode()
+    return key(number, 2) + bytes([len(data)]) + data
+
+
+def entry(number: int, name: str, value: str) -> bytes:
+    pair = string(1, name) + string(2, value)
+    return key(number, 2) + bytes([len(pair)]) + pair
+
+
+def grpc(payload: bytes, compressed: int = 0) -> bytes:
+    return bytes([compressed]) + len(payload).to_bytes(4, "big") + payload
+
+
+class Engine:
+    """A fake engine: answers the upgrade with 101, then each call with one message, `ok`."""
+
+    def __init__(self, path: Path) -> None:
+        self.calls: list[tuple[str, bytes]] = []
+        self.listener = socket.socket(socket.AF_UNIX)
+        self.listener.bind(str(path))
+        self.listener.listen(4)
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                sock, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._one, args=(sock,), daemon=True).start()
+
+    def _one(self, sock: socket.socket) -> None:
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += sock.recv(1)
+        sock.sendall(b"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n")
+        conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False))
+        conn.initiate_connection()
+        sock.sendall(conn.data_to_send())
+        bodies: dict[int, bytes] = {}
+        paths: dict[int, str] = {}
+        while data := sock.recv(65536):
+            for event in conn.receive_data(data):
+                if isinstance(event, h2.events.RequestReceived):
+                    paths[event.stream_id] = dict(event.headers)[b":path"].decode()
+                elif isinstance(event, h2.events.DataReceived):
+                    bodies[event.stream_id] = bodies.get(event.stream_id, b"") + event.data
+                    conn.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
+                elif isinstance(event, h2.events.StreamEnded):
+                    stream = event.stream_id
+                    self.calls.append((paths[stream], bodies.get(stream, b"")))
+                    conn.send_headers(stream, [(":status", "200"), ("content-type", "application/grpc")])
+                    conn.send_data(stream, grpc(b"ok"))
+                    conn.send_headers(stream, [("grpc-status", "0")], end_stream=True)
+            sock.sendall(conn.data_to_send())
+
+
+@pytest.fixture
+def guard(tmp_path: Path) -> Iterator[tuple[Guard, Engine]]:
+    engine = Engine(tmp_path / "engine.sock")
+    with Guard(tmp_path / "engine.sock") as guard:
+        yield guard, engine
+    engine.listener.close()
+
+
+class Client:
+    """The docker CLI's side of `/grpc`: the upgrade, then HTTP/2 as an h2 client."""
+
+    def __init__(self, path: Path) -> None:
+        self.sock = socket.socket(socket.AF_UNIX)
+        self.sock.settimeout(10)
+        self.sock.connect(str(path))
+        self.sock.sendall(UPGRADE)
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            answer += self.sock.recv(1)
+        assert answer.startswith(b"HTTP/1.1 101"), answer
+        self.conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
+        self.conn.initiate_connection()
+        self.sock.sendall(self.conn.data_to_send())
+
+    def call(self, method: str, body: bytes, *, split: int = 0) -> dict[str, str]:
+        """Send one call (its body in two DATA frames if `split`); its answer's headers and trailers."""
+        stream = self.conn.get_next_available_stream_id()
+        headers = [(":method", "POST"), (":scheme", "http"), (":path", method), (":authority", "x")]
+        self.conn.send_headers(stream, [*headers, ("content-type", "application/grpc")])
+        parts = [body[:split], body[split:]] if split else [body]
+        for index, part in enumerate(parts):
+            self.conn.send_data(stream, part, end_stream=index == len(parts) - 1)
+        self.sock.sendall(self.conn.data_to_send())
+        return self.answer(stream)
+
+    def answer(self, stream: int) -> dict[str, str]:
+        found: dict[str, str] = {}
+        while True:
+            data = self.sock.recv(65536)
+            if not data:
+                return {**found, "closed": "yes"}
+            for event in self.conn.receive_data(data):
+                if isinstance(event, h2.events.ResponseReceived | h2.events.TrailersReceived):
+                    found.update({k.decode(): v.decode() for k, v in event.headers})
+                if (
+                    isinstance(event, h2.events.StreamEnded | h2.events.StreamReset)
+                    and event.stream_id == stream
+                ):
+                    return found
+                if isinstance(event, h2.events.ConnectionTerminated):
+                    return {**found, "closed": "yes"}
+            self.sock.sendall(self.conn.data_to_send())
+
+
+ALLOWED_SOLVE = entry(7, "filename", "Dockerfile") + string(5, "session-id") + string(3, "moby")
+REFUSED = {
+    "network host": (entry(7, "force-network-mode", "host"), "`--network host` on a build"),
+    "entitlement network.host": (string(9, "network.host"), "`--allow network.host`"),
+    "entitlement security.insecure": (string(9, "security.insecure"), "`--allow security.insecure`"),
+    "git context": (entry(7, "context", "https://github.com/x/y.git"), "the build context `https://github"),
+    "image context": (entry(7, "context:base", "docker-image://alpine"), "`--build-context base="),
+    "push": (key(13, 2) + bytes([20]) + string(1, "moby") + entry(2, "push", "true"), "`--push`"),
+    "frontend": (string(6, "gateway.v0"), "the build frontend `gateway.v0`"),
+    "raw llb": (key(2, 2) + b"\x02" + key(1, 2) + b"\x00", "low-level build definition (LLB)"),
+    "syntax image": (entry(7, "build-arg:BUILDKIT_SYNTAX", "evil/frontend"), "`BUILDKIT_SYNTAX`"),
+    "unknown option": (entry(7, "secret-leak", "1"), "the build option `secret-leak`"),
+    "field twice": (string(6, "dockerfile.v0") + string(6, ""), "field 6 given twice"),
+    "unknown field": (string(14, "x"), "field 14"),
+    "truncated": (b"\x0a\x10ab", "runs past the end"),
+}
+
+
+def test_an_allowed_solve_reaches_the_engine_whole_even_split_across_frames(guard) -> None:
+    client = Client(guard[0].socket)
+    answer = client.call(buildkit.CONTROL_SOLVE, grpc(ALLOWED_SOLVE), split=3)
+    assert answer.get("grpc-status") == "0"
+    assert guard[1].calls == [(buildkit.CONTROL_SOLVE, grpc(ALLOWED_SOLVE))]
+    assert guard[0].refusals == []
+
+
+@pytest.mark.parametrize("case", sorted(REFUSED))
+def test_each_refused_solve_is_denied_naming_what_and_never_sent(guard, case: str) -> None:
+    payload, said = REFUSED[case]
+    client = Client(guard[0].socket)
+    answer = client.call(buildkit.CONTROL_SOLVE, grpc(ALLOWED_SOLVE + payload))
+    assert answer["grpc-status"] == "7"
+    assert said in answer["grpc-message"].replace("%60", "`").replace("%27", "'")
+    assert guard[1].calls == []
+    assert said in guard[0].refusals[-1].message
+    assert client.call(buildkit.CONTROL + "Info", grpc(b""))["grpc-status"] == "0"  # the connection goes on
+
+
+def test_a_method_off_the_list_is_denied(guard) -> None:
+    answer = Client(guard[0].socket).call("/moby.buildkit.v1.frontend.LLBBridge/NewContainer", grpc(b""))
+    assert answer["grpc-status"] == "7"
+    assert "LLBBridge/NewContainer" in guard[0].refusals[-1].message
+    assert guard[1].calls == []
+
+
+def test_a_compressed_message_is_denied(guard) -> None:
+    answer = Client(guard[0].socket).call(buildkit.CONTROL + "Info", grpc(b"x", compressed=1))
+    assert answer["grpc-status"] == "7"
+    assert "compressed" in guard[0].refusals[-1].message
+
+
+def test_an_oversized_message_is_denied_from_its_prefix(guard) -> None:
+    answer = Client(guard[0].socket).call(buildkit.CONTROL + "Info", b"\0\x7f\xff\xff\xff")
+    assert answer["grpc-status"] == "7"
+    assert "more than" in guard[0].refusals[-1].message
+
+
+def test_a_bad_preface_ends_the_connection(guard) -> None:
+    sock = socket.socket(socket.AF_UNIX)
+    sock.settimeout(10)
+    sock.connect(str(guard[0].socket))
+    sock.sendall(UPGRADE)
+    assert sock.recv(4096).startswith(b"HTTP/1.1 101")
+    sock.sendall(b"GET / HTTP/1.1\r\n\r\n" * 3)
+    data = b""
+    while chunk := sock.recv(65536):
+        data += chunk
+    assert guard[1].calls == []
+
+
+def test_a_settings_flood_ends_the_connection(guard) -> None:
+    client = Client(guard[0].socket)
+    for _ in range(1000):
+        client.conn.update_settings({h2.settings.SettingCodes.MAX_CONCURRENT_STREAMS: 10})
+    client.sock.sendall(client.conn.data_to_send())
+    assert client.answer(1).get("closed") == "yes"
+
+
+def test_continuation_abuse_ends_the_connection(guard) -> None:
+    client = Client(guard[0].socket)
+    headers = b"\x00\x00\x01\x01\x00\x00\x00\x00\x01\x82"  # HEADERS, no END_HEADERS, stream 1
+    continuation = b"\x00\x00\x01\x09\x00\x00\x00\x00\x01\x84"
+    client.sock.sendall(headers + continuation * 200)
+    assert client.answer(1).get("closed") == "yes"
+    assert guard[1].calls == []
+
+
+@pytest.mark.parametrize(
+    ("start", "said"),
+    [
+        (b"POST /grpc HTTP/1.1\r\nHost: x\r\n\r\n", "spoken only as HTTP/2"),
+        (b"POST /session?x=1 HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n", "no query"),
+        (
+            b"GET /containers/json HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n",
+            "only on",
+        ),
+    ],
+)
+def test_upgrades_elsewhere_or_otherwise_are_refused(guard, start: bytes, said: str) -> None:
+    sock = socket.socket(socket.AF_UNIX)
+    sock.settimeout(10)
+    sock.connect(str(guard[0].socket))
+    sock.sendall(start)
+    assert sock.recv(4096).startswith(b"HTTP/1.1 403")
+    assert said in guard[0].refusals[-1].message
+
+
+def test_a_session_offers_the_engine_only_allowed_callbacks() -> None:
+    from grader.sandbox.guard.request import Request
+
+    headers = tuple(
+        ("X-Docker-Expose-Session-Grpc-Method", name)
+        for name in ("/moby.filesync.v1.FileSync/DiffCopy", "/moby.sshforward.v1.SSH/ForwardAgent")
+    )
+    request = Request("POST", "/session", (), "HTTP/1.1", headers, 0, True, "h2c", False)
+    assert [value for _, value in buildkit.forwarded(request).headers] == [
+        "/moby.filesync.v1.FileSync/DiffCopy"
+    ]
+
+
+def test_an_allowed_streaming_call_is_relayed(guard) -> None:
+    assert Client(guard[0].socket).call(buildkit.CONTROL + "Info", grpc(b""))["grpc-status"] == "0"
