@@ -10,6 +10,8 @@ GraderError
 │   │                 could not run because of it
 │   ├── Refused, ContextRefused              (sandbox.walk, sandbox.context) a tree not to grade
 │   ├── BadMessage ── CutShort               (sandbox.guard.wire) a script's malformed request
+│   ├── Malformed, Closed                    (sandbox.guard.protowire, .h2relay) a build's broken
+│   │                                        gRPC message or HTTP/2 connection
 │   ├── ContainerStopped                     (sandbox.containers) a container that should run
 │   ├── ShellError                           (checks.shell) the checked container's shell ended
 │   ├── Unavailable                          (checks.plugin) what a check needs is not there

@@ -37,13 +37,13 @@ BUILDS_IMAGES = FakeItem(
 
 def test_each_test_is_of_the_kind_its_use_of_the_engine_says() -> None:
     kinds = [sharing.kind(item) for item in (NOTEBOOK, LEAK_CHECKED, FREE, NO_ENGINE, BUILDS_IMAGES)]
-    assert kinds == ["host", "leak-checked", "free", "free", "alone"]
+    assert kinds == ["host", "shared", "shared", "free", "alone"]
 
 
-def test_host_tests_go_first_and_image_builds_last() -> None:
+def test_image_builds_go_first_then_the_host_group() -> None:
     items = [BUILDS_IMAGES, LEAK_CHECKED, FREE, NOTEBOOK, NO_ENGINE]
     sharing.arrange(items)  # type: ignore[arg-type]
-    assert items == [NOTEBOOK, NO_ENGINE, FREE, LEAK_CHECKED, BUILDS_IMAGES]
+    assert items == [BUILDS_IMAGES, NOTEBOOK, NO_ENGINE, LEAK_CHECKED, FREE]
 
 
 def test_a_group_goes_where_its_last_test_would() -> None:
@@ -80,15 +80,16 @@ def _taken(path: Path, how: int) -> bool:
         return False
 
 
-def test_in_a_parallel_run_a_host_test_has_the_engine_to_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_in_a_parallel_run_an_image_build_has_the_engine_to_itself(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw0")
     lock = sharing.lock_file(os.getppid())
     try:
-        with sharing.turn(NOTEBOOK):  # type: ignore[arg-type]
-            assert _taken(lock, fcntl.LOCK_SH), "a leak-checked test waits"
-        with sharing.turn(LEAK_CHECKED):  # type: ignore[arg-type]
-            assert not _taken(lock, fcntl.LOCK_SH), "another leak-checked test runs beside it"
-            assert _taken(lock, fcntl.LOCK_EX), "a host test waits"
+        with sharing.turn(BUILDS_IMAGES):  # type: ignore[arg-type]
+            assert _taken(lock, fcntl.LOCK_SH), "every other test that needs the engine waits"
+        for beside in (NOTEBOOK, LEAK_CHECKED):
+            with sharing.turn(beside):  # type: ignore[arg-type]
+                assert not _taken(lock, fcntl.LOCK_SH), "another test runs beside it"
+                assert _taken(lock, fcntl.LOCK_EX), "an image build waits"
         assert not _taken(lock, fcntl.LOCK_EX), "the lock is given back"
     finally:
         lock.unlink(missing_ok=True)

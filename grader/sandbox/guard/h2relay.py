@@ -42,6 +42,7 @@ import h2.events
 import h2.exceptions
 import h2.settings
 
+from grader.errors import SubmissionError
 from grader.sandbox.guard import buildkit
 from grader.sandbox.guard.grpcframes import (
     ANSWER_HEADERS,
@@ -72,7 +73,7 @@ _SETTINGS = {
 }
 
 
-class Closed(Exception):
+class Closed(SubmissionError, ConnectionError):
     """The relay is over: a side left, or broke HTTP/2."""
 
 

@@ -55,8 +55,8 @@ OLD_CGROUPNS = (
     "or give `--cgroupns private`."
 )
 BUILDKIT = (
-    "Refused: BuildKit (`DOCKER_BUILDKIT=1`, `docker buildx`) is not available here; "
-    "build with the classic builder (`DOCKER_BUILDKIT=0 docker build ...`)."
+    "Refused: BuildKit is spoken here only as buildx speaks it (`docker build`, `docker buildx "
+    "build`: `/grpc` and `/session` upgraded to HTTP/2), not through the legacy build API."
 )
 SWARM = (
     "Refused: swarm mode (`docker swarm`, `service`, `node`, `secret`, `config`, `stack`) is not "
@@ -163,12 +163,10 @@ _BUILD = {
     "remote": _empty("a build context from a URL or git reaches outside the sandbox; build a folder."),
     "isolation": _one_of("", "default", why="`docker build --isolation {value}` is for Windows."),
     "version": _one_of("1", why="this build API version is not the classic builder's."),
-    # neither the 20.10 nor the 28.2 CLI sends these for a classic build; they serve BuildKit's sessions
-    "session": _empty("a build session is for BuildKit; use the classic builder (`DOCKER_BUILDKIT=0`)."),
-    "buildid": _empty("a build id is for BuildKit; use the classic builder (`DOCKER_BUILDKIT=0`)."),
-    "outputs": _empty(
-        "`docker build --output` is for BuildKit; use the classic builder (`DOCKER_BUILDKIT=0`)."
-    ),
+    # no CLI sends these for a classic build; they serve BuildKit's sessions, which buildx opens instead
+    "session": _empty("a build session is BuildKit's; `docker build` (buildx) opens its own."),
+    "buildid": _empty("a build id is BuildKit's; `docker build` (buildx) gives its own."),
+    "outputs": _empty("`--output` is BuildKit's; `docker build` (buildx) takes it."),
     "securityopt": _empty("`docker build --security-opt` turns off protections; the course never needs it."),
 }
 QUERIES: dict[str, dict[str, Callable[[str], str | None]]] = {
