@@ -1,8 +1,9 @@
 """The test suite's wall time by tier: `python -m benchmarks.suite_times` (`make bench-suite`).
 
 1. `make check`'s tier: the tests that need no Docker engine, in one process;
-2. the Docker tier: the tests that need the engine, in one process as `make test` runs them;
-3. with `--parallel`, the Docker tier again with two workers sharing the engine (tests/sharing.py).
+2. the Docker tier: the tests that need the engine, with three workers sharing it as `make test`
+   runs them (tests/sharing.py);
+3. with `--serial`, the Docker tier again in one process.
 
 Other arguments go to pytest.
 Each tier runs in a fresh pytest process; the table gives its wall time and pytest's own counts.
@@ -23,13 +24,13 @@ from rich.table import Table
 from grader.model.exercise import ROOT
 
 PYTEST = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--durations=0"]
-PARALLEL = ["-n", "2", "--dist", "loadgroup", "--no-loadscope-reorder"]
-"""Two workers sharing the engine (not yet `make test`'s way: see docs/costs.md)."""
+PARALLEL = ["-n", "3", "--dist", "loadgroup", "--no-loadscope-reorder"]
+"""Three workers sharing the engine, as `make test` runs them (the Makefile's PARALLEL)."""
 TIERS = {
     "no engine (make check)": ["-m", "not docker"],
-    "Docker engine": ["-m", "docker"],
+    "Docker engine, three workers (make test)": ["-m", "docker", *PARALLEL],
 }
-PARALLEL_TIER = {"Docker engine, two workers": ["-m", "docker", *PARALLEL]}
+SERIAL_TIER = {"Docker engine, one process": ["-m", "docker"]}
 SUMMARY = re.compile(r"^=* ?(\d+ (?:passed|failed|error|deselected).*?) in [\d.]+s", re.MULTILINE)
 
 
@@ -79,9 +80,9 @@ def main(extra: list[str] | None = None, console: Console | None = None) -> list
     console = console or Console()
     extra = list(extra or [])
     tiers, chosen = [], dict(TIERS)
-    if "--parallel" in extra:
-        extra.remove("--parallel")
-        chosen.update(PARALLEL_TIER)
+    if "--serial" in extra:
+        extra.remove("--serial")
+        chosen.update(SERIAL_TIER)
     for name, options in chosen.items():
         console.print(f"Running the tier '{name}'…")
         tiers.append(run_tier(name, options, extra))

@@ -75,7 +75,7 @@ BEFORE = pytest.StashKey[dict[str, set[str]]]()
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """Note what the engine holds before the tests (`Leftovers`); before the workers of a parallel
+    """Note what the engine holds before the tests (`leftovers`); before the workers of a parallel
     run start, make every base image there, so that no test builds one while others run."""
     config = session.config
     if sharing.parallel() or "not docker" in (config.option.markexpr or "") or not _engine_answers():

@@ -1,4 +1,5 @@
-"""Sharing the host engine between the test workers of a parallel run (`pytest -n 2 --dist loadgroup`).
+"""Sharing the host engine between the test workers of a parallel run, as `make test` runs it
+(`pytest -n 3 --dist loadgroup`).
 
 Most tests that need the engine make only labelled objects (a sandbox, a guard's runner) that no
 other test looks at, and run side by side freely. Two kinds may not:
@@ -14,7 +15,7 @@ other test looks at, and run side by side freely. Two kinds may not:
 A test's check that it left nothing behind (`tests.conftest.leaves_nothing`) is scoped by label in a
 parallel run: it counts what carries its own process's ID, never the unlabelled objects a *host*
 test makes meanwhile. What no label covers (an anonymous volume, an untagged image) is checked once
-for the whole run: the engine must end the session as it began (`tests.conftest.Leftovers`).
+for the whole run: the engine must end the session as it began (`tests.conftest.leftovers`).
 
 An *alone* test holds an exclusive lock for its whole run (set-up to tear-down), every other test
 that needs the engine a shared one. Run serially, no lock is taken. The run's order puts the

@@ -20,6 +20,7 @@ import docker
 import docker.errors
 
 from grader.checks.plugin import Target, run_checks
+from grader.grading import syntax_directive
 from grader.grading.dockerfile_refs import network_refusals
 from grader.grading.lint import advise
 from grader.host.baseimages import sandbox_engine
@@ -60,7 +61,10 @@ def grade_image(
             result, exercise, str(refused), failure.Failure(f"Your folder could not be built: {refused}")
         )
         return
-    with _engine(host, exercise, run_id, context.tar, given) as (client, builder, base_images):
+    tar, syntax = syntax_directive.with_builtin_frontend(context.tar)
+    if syntax is not None:
+        result.advice.append(syntax_directive.advice(syntax))
+    with _engine(host, exercise, run_id, tar, given) as (client, builder, base_images):
         built = builder()
         result.log = built.log
         result.reason = built.error
