@@ -91,7 +91,8 @@ class Sandbox:
         """`outside`: whether the sandbox may reach the world beyond this machine (an exercise that
         declares network); without it the sandbox has no route off its own network. `userns`: the
         nested engine runs its containers in a user namespace (`--userns-remap`), their root
-        REMAPPED_ROOT on the host; None (the default) where the machine allows it (`userns_support`).
+        REMAPPED_ROOT on the host; None (the default) where the machine allows it (`userns_support`)
+        and the store is the classic one (`stores`: BuildKit's RUN fails remapped on containerd's).
         `image_store`: the nested engine's, `stores.default()` unless given."""
         self.host = host
         self.outside = outside
@@ -123,7 +124,7 @@ class Sandbox:
         """Start the nested engine and return a client for it."""
         self._require_image()
         if self.userns is None:
-            self.userns = not userns_support(self.host)
+            self.userns = self.image_store == "classic" and not userns_support(self.host)
         self._socket_dir = Path(tempfile.mkdtemp(prefix=f"grader-{os.getpid()}-{self.run_id}-"))
         self._volume = self._tmpfs(self.limits.disk)
         confinement = self._confinement()

@@ -192,5 +192,5 @@ def test_a_compose_service_is_built_from_its_dockerfile(run: Run) -> None:
             "Dockerfile": "FROM busybox\nRUN <<EOT\necho built > /made\nEOT\n",
         },
     )
-    assert result.output.splitlines() == ["app-1  | built"], result.output
+    assert result.output.splitlines() == ["app-1  | built"], (result.output, result.refusals)
     assert result.refusals == []

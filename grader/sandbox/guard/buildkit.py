@@ -264,7 +264,7 @@ EXPORTERS = frozenset({"moby", "image", "docker", "oci", "local", "tar"})
 _EXPORTER_ATTRS = frozenset(
     {"name", "push", "dest", "tar", "compression", "compression-level", "force-compression", "store"}
     | {"oci-mediatypes", "buildinfo", "buildinfo-attrs", "dangling-name-prefix", "unpack"}
-    | {"rewrite-timestamp", "platform-split", "attestation-prefix", "context"}
+    | {"rewrite-timestamp", "platform-split", "attestation-prefix", "context", "load"}  # load: compose v2
 )
 
 
