@@ -6,8 +6,8 @@ other test looks at, and run side by side freely. Three kinds may not overlap wi
 - *alone*: tests that build, tag or drop images on the host (the base images' recipes, `grader
   images`, the leftovers sweep); they run with the engine to themselves;
 - *host*: tests that make unlabelled objects on the host as a student would (notebooks run on the
-  host engine, the live quiz and live checks, the course's pictures); one worker runs them all, one
-  after another (xdist group `host-engine`), and no leak-checked test runs meanwhile;
+  host engine, the live quiz and live checks); one worker runs them all, one after another
+  (xdist group `host-engine`), and no leak-checked test runs meanwhile;
 - *leak-checked*: tests with the `leaves_nothing` fixture, which compares everything on the engine
   before and after; several may run together, since what each grading run makes carries its
   process's ID and is told apart (`tests.conftest.ours`).
@@ -44,7 +44,6 @@ HOST = (  # make unlabelled containers, networks, volumes or images on the host 
     "tests/course/test_running_notebooks.py",
     "tests/course/test_notebook.py",
     "tests/course/test_assertions.py",
-    "tests/course/pictures/",
     "tests/quiz/test_live.py",
     "tests/grading/test_live.py",
 )
