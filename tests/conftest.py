@@ -17,7 +17,9 @@ import pytest
 
 from grader.host import baseimages, engine, labels
 from grader.model.exercise import ROOT, Exercise, load
-from tests import sharing
+from grader.sandbox import stores
+from grader.sandbox.sandbox import Sandbox, SandboxLimits
+from tests import sandboxes, sharing
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -124,6 +126,17 @@ def _labelled_by_live_processes(client: docker.DockerClient) -> set[str]:
 @pytest.fixture(scope="session")
 def host_engine() -> docker.DockerClient:
     return engine.connect(start=False, install=False)
+
+
+@pytest.fixture(scope="module", params=stores.STORES)
+def store_sandbox(request: pytest.FixtureRequest, host_engine: docker.DockerClient) -> Iterator[Sandbox]:
+    """A sandbox of each image store in turn, shared by a module's tests, with the images its
+    SANDBOX_IMAGES names loaded (busybox unless it names others)."""
+    images = getattr(request.module, "SANDBOX_IMAGES", (sandboxes.BUSYBOX,))
+    limits = SandboxLimits(memory="1g", disk="640m", pids=256)
+    sandbox = sandboxes.started(host_engine, limits, image_store=request.param, images=images)
+    yield sandbox
+    sandbox.close()
 
 
 def _objects(client: docker.DockerClient) -> dict[str, dict[str, dict[str, str]]]:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import docker
 
 from grader.host import labels
 from grader.host.baseimages import sandbox_engine
+from grader.sandbox import stores
 from grader.sandbox.sandbox import Sandbox, SandboxLimits
 
 SMALL = SandboxLimits(memory="512m", disk="256m", pids=256)
@@ -13,15 +16,26 @@ BUSYBOX = "busybox:latest"
 
 
 def started(
-    host: docker.DockerClient, limits: SandboxLimits = SMALL, submission: bytes | None = None
+    host: docker.DockerClient,
+    limits: SandboxLimits = SMALL,
+    submission: bytes | None = None,
+    *,
+    image_store: stores.ImageStore | None = None,
+    images: Sequence[str] = (BUSYBOX,),
 ) -> Sandbox:
-    """A started sandbox with busybox loaded; the caller closes it."""
+    """A started sandbox (on `image_store`, GRADER_IMAGE_STORE's by default) with `images` loaded
+    (busybox by default); the caller closes it."""
     sandbox = Sandbox(
-        host, sandbox_engine.TAG, run_id=labels.new_run_id(), limits=limits, submission=submission
+        host,
+        sandbox_engine.TAG,
+        run_id=labels.new_run_id(),
+        limits=limits,
+        submission=submission,
+        image_store=image_store,
     )
     sandbox.__enter__()
     try:
-        sandbox.load_images([BUSYBOX])
+        sandbox.load_images(list(images))
     except BaseException:
         sandbox.close()
         raise

@@ -9,7 +9,7 @@ other test looks at, and run side by side freely. Two kinds may not:
   to themselves;
 - *host*: tests that make unlabelled objects on the host as a student would, or read the whole
   engine as a live check does (notebooks run on the host engine, the live quiz and live checks,
-  JupyterLab, the course's pictures, checks tested against the host engine): one worker runs them
+  JupyterLab, checks tested against the host engine): one worker runs them
   all, one after another (xdist group `host-engine`).
 
 A test's check that it left nothing behind (`tests.conftest.leaves_nothing`) is scoped by label in a
@@ -49,7 +49,6 @@ HOST = (  # make unlabelled containers, networks, volumes or images on the host 
     "tests/course/test_running_notebooks.py",
     "tests/course/test_notebook.py",
     "tests/course/test_assertions.py",
-    "tests/course/pictures/",
     "tests/quiz/test_live.py",
     "tests/grading/test_live.py",
     "tests/course/test_lab.py",

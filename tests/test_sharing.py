@@ -59,7 +59,7 @@ def test_a_group_goes_where_its_last_test_would() -> None:
 def test_one_worker_takes_each_group_whole() -> None:
     scope = sharing.SharedScheduling._split_scope
     assert scope(None, NOTEBOOK.nodeid) == scope(None, NO_ENGINE.nodeid) == sharing.HOST_GROUP  # type: ignore[arg-type]
-    assert scope(None, "tests/course/pictures/test_layers.py::x") == sharing.HOST_GROUP  # type: ignore[arg-type]
+    assert scope(None, "tests/course/test_assertions.py::x") == sharing.HOST_GROUP  # type: ignore[arg-type]
     assert scope(None, "tests/course/test_nbgrade.py::x") == "nbgrade"  # type: ignore[arg-type]
     assert scope(None, FREE.nodeid) == FREE.nodeid  # type: ignore[arg-type]
 

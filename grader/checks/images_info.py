@@ -1,4 +1,11 @@
-"""What an image says about itself, read from the engine without starting a container."""
+"""What an image says about itself, read from the engine without starting a container.
+
+The same on both image stores (grader/sandbox/stores.py): an image's ID is its config's digest on
+the classic store and its manifest's on the containerd store, but both name it to the engine
+alike; its layers are the DiffIDs of its config on both; its size is its unpacked size on both
+(`unpacked_size`), never the inspect `Size`, which on the containerd store of engine 26 is the
+size of its compressed blobs.
+"""
 
 from __future__ import annotations
 
@@ -29,8 +36,16 @@ class ImageInfo:
     env: dict[str, str]
     labels: dict[str, str]
     size: int
+    """Bytes its files take unpacked (`unpacked_size`), on either image store."""
     layers: list[str]
     history: list[Layer] = field(default_factory=list)
+
+
+def unpacked_size(history: list[Layer]) -> int:
+    """The bytes an image's files take unpacked: the sum of its history's layer sizes, as `docker
+    history` shows them, which the engine measures on its own store (the classic store's layer
+    sizes, the containerd store's snapshot usage) whatever the image's config says."""
+    return sum(layer.size for layer in history)
 
 
 def inspect(client: docker.DockerClient, name: str, *, shown: str | None = None) -> ImageInfo:
@@ -53,7 +68,7 @@ def inspect(client: docker.DockerClient, name: str, *, shown: str | None = None)
         workdir=config.get("WorkingDir") or "",
         env=env,
         labels=dict(config.get("Labels") or {}),
-        size=int(attrs.get("Size", 0)),
+        size=unpacked_size(history),
         layers=list((attrs.get("RootFS") or {}).get("Layers") or []),
         history=history,
     )

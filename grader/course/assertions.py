@@ -7,6 +7,7 @@ which is what the student reads.
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
 
 import docker.errors
@@ -112,10 +113,38 @@ def names_image(manifest: Reply, image_id: str) -> bool:
     return image_id in (config, digest)
 
 
+INDEX_ENTRIES = 16
+"""Platform manifests of an index read at most (a BuildKit index: one per platform, attestations)."""
+DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
+
+
+def _platform_manifests(url: str, repository: str, index: Reply) -> list[Reply]:
+    """The manifests an index (an OCI index, a Docker manifest list) names; [] for a manifest."""
+    entries = index.json("the manifest").get("manifests")
+    if not isinstance(entries, list):
+        return []
+    digests = [entry.get("digest") for entry in entries[:INDEX_ENTRIES] if isinstance(entry, dict)]
+    return [
+        _get(f"{url}/v2/{repository}/manifests/{digest}", REGISTRY_MANIFESTS)
+        for digest in digests
+        if isinstance(digest, str) and DIGEST.fullmatch(digest)
+    ]
+
+
+def _config_digest(manifests: list[Reply]) -> str:
+    """The first configuration digest the manifests name, in 12 digits; `?` when none does."""
+    for manifest in manifests:
+        digest = str((manifest.json("the manifest").get("config") or {}).get("digest", ""))
+        if digest:
+            return digest.removeprefix("sha256:")[:12]
+    return "?"
+
+
 def in_registry(url: str, repository: str, tag: str, image: Image | None = None) -> None:
     """The registry at `url` (http://HOST:PORT) lists `tag` in `repository`; with `image`, that tag is it.
 
-    "It is `image`": the tag's manifest is image's (`names_image`), on either image store.
+    "It is `image`": the tag's manifest, or one of the manifests its index names, is image's
+    (`names_image`), on either image store.
     """
     url = url.rstrip("/")
     missing = f"the registry has no repository {repository}"
@@ -128,10 +157,12 @@ def in_registry(url: str, repository: str, tag: str, image: Image | None = None)
         return
     missing = f"{repository}:{tag} has no manifest"
     manifest = _get(f"{url}/v2/{repository}/manifests/{tag}", REGISTRY_MANIFESTS, missing=missing)
-    if not names_image(manifest, image.id):
-        digest = (manifest.json("the manifest").get("config") or {}).get("digest", "")
+    if names_image(manifest, image.id):
+        return
+    manifests = _platform_manifests(url, repository, manifest)
+    if not any(names_image(each, image.id) for each in manifests):
         raise AssertionError(
-            f"{repository}:{tag} in the registry is the image {digest.removeprefix('sha256:')[:12] or '?'}, "
+            f"{repository}:{tag} in the registry is the image {_config_digest([manifest, *manifests])}, "
             f"not {_named(image)} ({image.short_id.removeprefix('sha256:')})"
         )
 

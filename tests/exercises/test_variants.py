@@ -6,6 +6,8 @@ Dockerfile or a setup.sh, and its files) with an expected.toml:
     about = "What is special about this submission."
     hostile = true                # optional: it tries to fool the grader (marked `hostile`)
     fails = ["check_name", ...]   # exactly the items that must fail; [] for a correct variant
+
+Each variant is graded on both image stores (grader/sandbox/stores.py).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import pytest
 
 from grader.grading.grade import grade
 from grader.model.exercise import Exercise, load
+from grader.sandbox import stores
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -80,8 +83,12 @@ def test_each_exercise_has_wrong_and_right_variants(folder: Path) -> None:
 
 @pytest.mark.docker
 @pytest.mark.slow
+@pytest.mark.parametrize("store", stores.STORES)
 @pytest.mark.parametrize("expected", [_graded(case) for case in CASES])
-def test_the_variant_fails_exactly_its_items(expected: Path) -> None:
+def test_the_variant_fails_exactly_its_items(
+    expected: Path, store: stores.ImageStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(stores.VARIABLE, store)
     exercise = load(expected.parent.parent.name)
     result = grade(exercise, expected.parent)
     assert result.status == "graded", f"{result.status}: {result.reason}"

@@ -13,6 +13,8 @@ import pytest
 from docker.errors import APIError, NotFound
 from docker.models.containers import Container
 
+from grader.sandbox.sandbox import Sandbox
+
 PREFIX = "pictures-test-"
 
 
@@ -59,8 +61,10 @@ class Made:
 
 
 @pytest.fixture(scope="module")
-def client() -> docker.DockerClient:
-    return docker.from_env()
+def client(store_sandbox: Sandbox) -> docker.DockerClient:
+    """The engine of a sandbox of each image store in turn."""
+    assert store_sandbox.client is not None
+    return store_sandbox.client
 
 
 @pytest.fixture
