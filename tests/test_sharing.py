@@ -99,3 +99,20 @@ def test_run_serially_no_lock_is_taken(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
     with sharing.turn(NOTEBOOK):  # type: ignore[arg-type]
         assert not sharing.lock_file(os.getppid()).exists()
+
+
+def test_notebook_01_on_the_host_and_its_autograde_never_overlap(monkeypatch: pytest.MonkeyPatch) -> None:
+    on_host = FakeItem("tests/course/test_running_notebooks.py::test_x[01-run-flow]")
+    autograde = FakeItem("tests/course/test_nbgrade.py::test_y", fixturenames=["run_flow_class"])
+    assert sharing.runs_notebook_01(on_host) and sharing.runs_notebook_01(autograde)  # type: ignore[arg-type]
+    assert not sharing.runs_notebook_01(NOTEBOOK)  # type: ignore[arg-type]
+    monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw0")
+    lock = sharing.lock_file(os.getppid(), sharing.RUN_FLOW)
+    try:
+        with sharing.turn(on_host):  # type: ignore[arg-type]
+            assert _taken(lock, fcntl.LOCK_EX), "the autograde of 01 waits"
+        with sharing.turn(NOTEBOOK):  # type: ignore[arg-type]
+            assert not _taken(lock, fcntl.LOCK_EX), "another notebook leaves it be"
+    finally:
+        lock.unlink(missing_ok=True)
+        sharing.lock_file(os.getppid()).unlink(missing_ok=True)

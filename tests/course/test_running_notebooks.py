@@ -28,7 +28,12 @@ def state(client: docker.DockerClient) -> dict[str, set[str]]:
         },
         "networks": {n.name for n in client.networks.list() if ours(n.attrs.get("Labels") or {})},
         "volumes": {v.name for v in client.volumes.list() if ours(v.attrs.get("Labels") or {})},
-        "images": {tag for i in client.images.list(all=True) for tag in [i.id, *i.tags]},
+        "images": {
+            tag
+            for image in client.images.list(all=True)
+            if ours(image.labels or {})  # not one another grading process built (say, a base image)
+            for tag in [image.id, *image.tags]
+        },
     }
 
 

@@ -169,7 +169,7 @@ def test_a_compose_file_asking_for_what_is_refused_is_refused(run: Run) -> None:
     privileged = COMPOSE.replace("command: httpd -f -p 80", "command: httpd -f -p 80\n    privileged: true")
     result = run("docker compose up -d 2>&1\n", timeout_s=60, **{"compose.yaml": privileged})
     assert result.exit_code != 0
-    assert "Refused: " in result.output and "--privileged" in result.output
+    assert "Refused: compose service `web`: " in result.output and "--privileged" in result.output
 
 
 def test_docker_build_and_buildx_build_use_buildkit_through_the_guard(run: Run) -> None:

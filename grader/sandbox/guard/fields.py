@@ -113,7 +113,27 @@ _CREATE = struct({**CONFIG, "HostConfig": struct(HOST_CONFIG), "NetworkingConfig
 _OUTSIDE = {name.casefold() for name in HOST_CONFIG} | {"cpuset"}
 
 
+COMPOSE_SERVICE = "com.docker.compose.service"  # the label Compose puts on a service's containers
+
+
 def check_create(document: Any, at: At) -> str | None:
+    """A container's configuration, refused naming the Compose service it is for, if any."""
+    why = _check_create(document, at)
+    service = _compose_service(document)
+    if why is None or service is None:
+        return why
+    return why.replace("Refused: ", f"Refused: compose service `{service}`: ", 1)
+
+
+def _compose_service(document: Any) -> str | None:
+    """The Compose service a container is created for (its label), printable and bounded."""
+    labels = document.get("Labels") if isinstance(document, Obj) else []
+    names = [v for obj in labels if isinstance(obj, Obj) for v in obj.get(COMPOSE_SERVICE)]
+    name = names[0] if len(names) == 1 else None
+    return name[:64] if isinstance(name, str) and name.isprintable() and name else None
+
+
+def _check_create(document: Any, at: At) -> str | None:
     """A container's configuration: HostConfig's fields inside `HostConfig`, which must be there."""
     if isinstance(document, Obj):
         for key, _ in document.pairs:

@@ -61,8 +61,10 @@ MAX_STREAMS = 128
 WINDOW = 1024 * 1024
 HIGH_WATER = 2 * WINDOW
 """Bytes waiting for the other side's window beyond which the sender's window stays shut."""
-MAX_CONTROL_PER_S = 200
-"""SETTINGS and PINGs a peer may send in a second (grpc-go's keepalive and BDP pings stay far below)."""
+MAX_CONTROL_PER_S = {"SETTINGS": 200, "PING": 5000}
+"""SETTINGS and PING frames a peer may send in a second. grpc-go pings once per burst of data it
+receives (its bandwidth estimate): a build that prints thousands of lines a second (a fork bomb's
+errors) makes over a thousand pings a second, which is no flood."""
 READ_SIZE = 64 * 1024
 PERMISSION_DENIED, INTERNAL = "7", "13"
 _SETTINGS = {
@@ -92,7 +94,8 @@ class Side:
     reader: io.BufferedReader
     conn: h2.connection.H2Connection
     out: queue.SimpleQueue[bytes | None] = field(default_factory=queue.SimpleQueue)
-    control: list[float] = field(default_factory=list)
+    window: float = 0.0  # when the current second of counting control frames began
+    control: dict[str, int] = field(default_factory=dict)
 
 
 def relay(
@@ -198,8 +201,10 @@ class Relay:
                 side.out.put(data)
 
     def _event(self, side: Side, event: h2.events.Event) -> None:
-        if isinstance(event, h2.events.RemoteSettingsChanged | h2.events.PingReceived):
-            self._count_control(side)
+        if isinstance(event, h2.events.RemoteSettingsChanged):
+            self._count_control(side, "SETTINGS")
+        elif isinstance(event, h2.events.PingReceived):
+            self._count_control(side, "PING")
         elif isinstance(event, h2.events.ConnectionTerminated):
             raise Closed("a side ended the connection")
         elif side is self.front:
@@ -207,11 +212,13 @@ class Relay:
         else:
             self._back_event(event)
 
-    def _count_control(self, side: Side) -> None:
+    def _count_control(self, side: Side, kind: str) -> None:
         now = time.monotonic()
-        side.control = [at for at in side.control if now - at < 1] + [now]
-        if len(side.control) > MAX_CONTROL_PER_S:
-            raise h2.exceptions.ProtocolError("a flood of SETTINGS or PING frames")
+        if now - side.window >= 1:
+            side.window, side.control = now, {}
+        side.control[kind] = side.control.get(kind, 0) + 1
+        if side.control[kind] > MAX_CONTROL_PER_S[kind]:
+            raise h2.exceptions.ProtocolError(f"a flood of {kind} frames")
 
     def _front_event(self, event: h2.events.Event) -> None:
         if isinstance(event, h2.events.RequestReceived) and event.stream_id is not None:

@@ -207,6 +207,17 @@ def test_a_bad_preface_ends_the_connection(guard) -> None:
     assert guard[1].calls == []
 
 
+def test_a_ping_flood_ends_the_connection(guard) -> None:
+    client = Client(guard[0].socket)
+    for number in range(20000):
+        client.conn.ping(number.to_bytes(8, "big"))
+    try:
+        client.sock.sendall(client.conn.data_to_send())
+    except (BrokenPipeError, ConnectionResetError):
+        return  # closed while the flood was still being sent
+    assert client.answer(1).get("closed") == "yes"
+
+
 def test_a_settings_flood_ends_the_connection(guard) -> None:
     client = Client(guard[0].socket)
     for _ in range(1000):

@@ -259,6 +259,21 @@ def test_docker_exec_privileged_is_refused_and_a_plain_exec_allowed() -> None:
     assert ask("POST", exec_create, '{"Privileged": false, "Cmd": ["sh"]}') is None
 
 
+def test_a_refused_compose_service_is_named_and_its_name_bounded() -> None:
+    def compose(service: object, **host_config: Any) -> str:
+        labels = {"com.docker.compose.service": service, "com.docker.compose.project": "shop"}
+        return create(Image="busybox", Labels=labels, HostConfig=host_config)
+
+    web = ask("POST", CREATE, compose("web", Privileged=True)) or ""
+    assert web.startswith("Refused: compose service `web`: ") and "`--privileged`" in web
+    assert ask("POST", CREATE, compose("web")) is None
+    hostile = ask("POST", CREATE, compose("x\x1b[2J" + "y" * 500, Privileged=True)) or ""
+    assert hostile.startswith("Refused: ") and "\x1b" not in hostile and "compose service" not in hostile
+    long = ask("POST", CREATE, compose("s" * 500, Privileged=True)) or ""
+    assert f"compose service `{'s' * 64}`:" in long
+    assert "compose service" not in (ask("POST", CREATE, compose(["web"], Privileged=True)) or "x")
+
+
 def test_an_exec_as_the_python_sdk_sends_it_is_allowed() -> None:
     """docker-py's `exec_run` (the notebook kernels' SDK) names the container in the body too."""
     body = {
