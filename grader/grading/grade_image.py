@@ -113,13 +113,17 @@ def _engine(
     limits = exercise.limits
     if given is not None or sandbox.inside():
         client, base_images = given or (host, {})
-        api_build = partial(build, client, context, tag=exercise.tag, timeout_s=limits.build_timeout_s)
+        api_build = partial(
+            build,
+            client,
+            context,
+            tag=exercise.tag,
+            timeout_s=limits.build_timeout_s,
+            network=exercise.build_network,
+            on_timeout=lambda: None,
+        )
         try:
-            yield (
-                client,
-                partial(api_build, network=exercise.build_network, on_timeout=lambda: None),
-                base_images,
-            )
+            yield client, api_build, base_images
         finally:
             with contextlib.suppress(docker.errors.DockerException):
                 client.images.remove(exercise.tag, force=True)
@@ -131,8 +135,9 @@ def _engine(
     ) as own:
         assert own.client is not None
         base_images = own.load_images(exercise.images)
-        cli_build = partial(build_in, host, own, tag=exercise.tag, timeout_s=limits.build_timeout_s)
-        yield own.client, partial(cli_build, network=exercise.build_network), base_images
+        timeout_s, network = limits.build_timeout_s, exercise.build_network
+        cli_build = partial(build_in, host, own, tag=exercise.tag, timeout_s=timeout_s, network=network)
+        yield own.client, cli_build, base_images
 
 
 def _image_id(client: docker.DockerClient, built: BuildResult) -> str:

@@ -9,10 +9,10 @@ context, so line numbers stay) and tells the student so.
 from __future__ import annotations
 
 import io
-import re
 import tarfile
 
-DIRECTIVE = re.compile(r"^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.*?)\s*$")
+from grader.grading.dockerfile_refs import DIRECTIVE
+
 SHOWN = 80  # characters of the directive's value told to the student
 
 
