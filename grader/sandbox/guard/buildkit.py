@@ -75,7 +75,7 @@ INSPECTED = {CONTROL_SOLVE: "solve", BRIDGE_SOLVE: "bridge"}
 _ENDPOINT = re.compile(r"(?:/v[0-9]+(?:\.[0-9]+)*)?/(grpc|session)")
 _SESSION_HEADER = "X-Docker-Expose-Session-Grpc-Method"
 _STDIN_CONTEXT = re.compile(r"http://buildkit-session/[a-z0-9]{1,64}")
-_TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})  # Go's strconv.ParseBool
+_FALSE = frozenset({"0", "f", "F", "FALSE", "false", "False"})  # Go's strconv.ParseBool
 
 NOT_H2C = "Refused: `/grpc` and `/session` are spoken only as HTTP/2 (`Upgrade: h2c`), as buildx does."
 H2C_ELSEWHERE = "Refused: HTTP/2 (`Upgrade: h2c`) is spoken only on BuildKit's `/grpc` and `/session`."
@@ -277,7 +277,7 @@ def _exporters_refusal(old_type: str, old_attrs: dict[str, str], exporters: list
         if kind not in EXPORTERS:
             why = "load the image (`--load`) or write files"
             return f"Refused: `--output type={kind[:40]}` {OUTSIDE}; {why}."
-        if attrs.get("push") in _TRUE:
+        if "push" in attrs and attrs["push"] not in _FALSE:  # an empty value may read as true
             return f"Refused: `--push` (and `--output push=true`) {OUTSIDE}."
         for key in sorted(attrs):
             if key not in _EXPORTER_ATTRS and not key.startswith("annotation"):

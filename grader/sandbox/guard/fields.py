@@ -7,6 +7,7 @@ refused where it is a struct or a plain value (HostConfig, LogConfig, RestartPol
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from grader.sandbox.guard.checks import (
@@ -125,12 +126,16 @@ def check_create(document: Any, at: At) -> str | None:
     return why.replace("Refused: ", f"Refused: compose service `{service}`: ", 1)
 
 
+SERVICE_NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}")  # as Compose allows, bounded
+
+
 def _compose_service(document: Any) -> str | None:
-    """The Compose service a container is created for (its label), printable and bounded."""
+    """The Compose service a container is created for: its label (the key exactly, as Go's maps
+    read it), when the name is one Compose allows, else None."""
     labels = document.get("Labels") if isinstance(document, Obj) else []
-    names = [v for obj in labels if isinstance(obj, Obj) for v in obj.get(COMPOSE_SERVICE)]
+    names = [v for obj in labels if isinstance(obj, Obj) for k, v in obj.pairs if k == COMPOSE_SERVICE]
     name = names[0] if len(names) == 1 else None
-    return name[:64] if isinstance(name, str) and name.isprintable() and name else None
+    return name if isinstance(name, str) and SERVICE_NAME.fullmatch(name) else None
 
 
 def _check_create(document: Any, at: At) -> str | None:

@@ -145,6 +145,8 @@ REFUSED = {
     "git context": (entry(7, "context", "https://github.com/x/y.git"), "the build context `https://github"),
     "image context": (entry(7, "context:base", "docker-image://alpine"), "`--build-context base="),
     "push": (key(13, 2) + bytes([20]) + string(1, "moby") + entry(2, "push", "true"), "`--push`"),
+    "push, empty": (key(13, 2) + bytes([17]) + string(1, "image") + entry(2, "push", ""), "`--push`"),
+    "push, odd": (key(13, 2) + bytes([22]) + string(1, "image") + entry(2, "push", " true"), "`--push`"),
     "frontend": (string(6, "gateway.v0"), "the build frontend `gateway.v0`"),
     "raw llb": (key(2, 2) + b"\x02" + key(1, 2) + b"\x00", "low-level build definition (LLB)"),
     "syntax image": (entry(7, "build-arg:BUILDKIT_SYNTAX", "evil/frontend"), "`BUILDKIT_SYNTAX`"),
