@@ -110,9 +110,15 @@ def leftovers(client: docker.DockerClient, before: dict[str, set[str]]) -> dict[
     """What is on the engine now that was not `before`, but for a live process's labelled objects
     (a colleague's run) and the base images a test rebuilt."""
     after, alive = everything(client), _labelled_by_live_processes(client)
-    rebuilt = {i.id for i in client.images.list(all=True) if labels.RECIPE in (i.labels or {})}
+    rebuilt = {i.id for i in client.images.list(all=True) if _is_base_image(i.labels or {})}
     left = {kind: after[kind] - before[kind] - alive - rebuilt for kind in after}
     return {kind: names for kind, names in left.items() if names}
+
+
+def _is_base_image(tags: dict[str, str]) -> bool:
+    """A base image carries its recipe; an image a test built on one inherits the recipe too, but
+    carries the test process's label as well."""
+    return labels.RECIPE in tags and labels.OWNER_PID not in tags
 
 
 def _labelled_by_live_processes(client: docker.DockerClient) -> set[str]:

@@ -449,11 +449,13 @@ def hostile(api: docker.APIClient, start: Start) -> Iterator[str]:
     stream = api.build(fileobj=context, custom_context=True, tag=tag, rm=True, decode=True, labels=LABELS)
     errors = [chunk["error"] for chunk in stream if "error" in chunk]
     assert not errors, errors
+    name = start(tag, entrypoint=["sleep"], command=["3600"])
     try:
-        yield start(tag, entrypoint=["sleep"], command=["3600"])
-    finally:
+        yield name
+    finally:  # the container first: an image a running container uses cannot be removed
         with contextlib.suppress(docker.errors.APIError):
-            api.remove_image(tag, force=True)
+            api.remove_container(name, force=True)
+        api.remove_image(tag, force=True)
 
 
 @pytest.mark.docker

@@ -349,14 +349,6 @@ def solved_and_hostile(
     return GradedCourse(folder, scores, marker)
 
 
-SOLVED_IN_THE_SANDBOX = {
-    "docker-compose through the guard": ("11-orchestration", 10),
-    "check cells that build Dockerfiles on the sandbox's engine": ("08-dockerfiles", 40),
-    "bind mounts of the notebook's folders": ("10-storage", 15),
-    "an answer of the kernel's read by globals().get (web_port)": ("03-ports", 17),
-}
-
-
 @pytest.mark.timeout(900)
 @pytest.mark.parametrize(("assignment", "points"), SOLVED_IN_THE_SANDBOX.values(), ids=SOLVED_IN_THE_SANDBOX)
 def test_a_solved_notebook_earns_full_marks_in_the_sandbox(
