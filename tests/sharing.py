@@ -39,6 +39,21 @@ HOST_GROUP = "host-engine"
 GROUPS = {  # files whose tests must not run beside each other: one worker runs each
     "tests/course/test_nbgrade.py": "nbgrade",  # counts the notebook kernels its autograding starts
 }
+BY_FILE = (  # a module-scoped fixture (a sandbox, a built image) each: one worker runs the file, once
+    "tests/checks/test_backend.py",
+    "tests/checks/test_images_info.py",
+    "tests/checks/test_plugin.py",
+    "tests/course/pictures/",
+    "tests/course/test_assertions_stores.py",
+    "tests/host/baseimages/",
+    "tests/sandbox/guard/test_buildkit_cli.py",
+    "tests/sandbox/guard/test_differential.py",
+    "tests/sandbox/guard/test_proxy.py",
+    "tests/sandbox/test_build.py",
+    "tests/sandbox/test_containers.py",
+    "tests/sandbox/test_isolation.py",
+    "tests/sandbox/test_sandbox.py",
+)
 
 ALONE = (  # build, tag or drop images on the host engine, or sweep it
     "tests/host/baseimages/",
@@ -75,7 +90,9 @@ ORDER = {"alone": 0, "host": 1, "shared": 2, "free": 3}
 def group_of(nodeid: str) -> str | None:
     """The group a test belongs to by its file: all of a group's tests go to one worker."""
     path = nodeid.split("::", 1)[0]
-    return HOST_GROUP if path.startswith(HOST) else GROUPS.get(path)
+    if path.startswith(HOST):
+        return HOST_GROUP
+    return GROUPS.get(path) or (path if path.startswith(BY_FILE) else None)
 
 
 def arrange(items: list[pytest.Item]) -> None:

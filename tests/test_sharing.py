@@ -12,6 +12,8 @@ import pytest
 from grader.model.exercise import ROOT
 from tests import sharing
 
+TESTS = ROOT / "tests"
+
 
 @dataclass
 class FakeItem:
@@ -116,3 +118,13 @@ def test_notebook_01_on_the_host_and_its_autograde_never_overlap(monkeypatch: py
     finally:
         lock.unlink(missing_ok=True)
         sharing.lock_file(os.getppid()).unlink(missing_ok=True)
+
+
+def test_a_file_with_a_module_scoped_fixture_runs_on_one_worker() -> None:
+    """Spread over three workers, such a file would make its sandbox or image three times."""
+    module_scoped = '@pytest.fixture(scope="module"'
+    users = {"store_sandbox"}  # conftest's module fixture, made again by each worker that uses it
+    for path in sorted(set(TESTS.rglob("test_*.py")) - {Path(__file__)}):
+        text, name = path.read_text(), path.relative_to(ROOT).as_posix()
+        if module_scoped in text or any(user in text for user in users):
+            assert sharing.group_of(f"{name}::test_x"), f"{name} is in no group (tests.sharing.BY_FILE)"
