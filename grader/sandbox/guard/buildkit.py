@@ -25,8 +25,16 @@ allowlist (`--network host`, remote and git contexts, `docker-image://` and URL
 named contexts, cache imports and `BUILDKIT_SYNTAX` refused), cache exports
 inline only, no cache import, exporters that load into the engine or write to
 the client only, never one that pushes. What reaches past the sandbox from
-inside the Dockerfile itself (`FROM`, `ADD <url>`, `# syntax=`) is the
-sandbox's network's to stop, as for the classic builder.
+inside the Dockerfile itself (`FROM`, `ADD <url>`) is the sandbox's network's
+to stop, as for the classic builder.
+
+One change is made to what is let through (`builtin_frontend`): a Dockerfile
+solve gets the frontend option `cmdline`, with which the engine's own Dockerfile
+frontend builds it rather than the frontend image a `# syntax=` line names
+(BuildKit's `frontend/dockerfile/builder`: the line is followed only without
+that option). So `# syntax=docker/dockerfile:1` builds offline, and a frontend
+image built in the sandbox (code the guard could not vet, sending its own LLB
+from inside the engine) never runs.
 """
 
 from __future__ import annotations
@@ -175,6 +183,20 @@ def bridge_solve_refusal(payload: bytes) -> str | None:
         or _present(solve, 12, "`--cache-from` (a cache import)")
         or _present(solve, 15, "a source policy")
     )
+
+
+_FRONTEND_FIELDS = {CONTROL_SOLVE: (_CONTROL_SOLVE, 6, 7), BRIDGE_SOLVE: (_BRIDGE_SOLVE, 2, 3)}
+_CMDLINE_ENTRY = b"\x0a\x07cmdline\x12\x00"  # a map entry: key 1 "cmdline", value 2 ""
+
+
+def builtin_frontend(method: str, payload: bytes) -> bytes:
+    """An allowed solve as it is sent on: a Dockerfile solve (`dockerfile.v0`) with the frontend
+    option `cmdline` added (one more map entry at the end: protobuf reads concatenated fields as
+    one message), so a `# syntax=` line never sends it to another frontend image."""
+    schema, frontend, attrs = _FRONTEND_FIELDS[method]
+    if read(payload, schema).string(frontend) != "dockerfile.v0":
+        return payload
+    return payload + bytes([attrs << 3 | 2, len(_CMDLINE_ENTRY)]) + _CMDLINE_ENTRY
 
 
 def _present(message: Message, number: int, what: str) -> str | None:

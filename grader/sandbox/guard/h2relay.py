@@ -12,7 +12,8 @@ gRPC messages (a 5-byte prefix each) and sent on message by message. A
 compressed message is refused (nothing compressed can be checked; the guard
 offers the other side no compression), and so is one over MAX_MESSAGE. The
 request of an inspected method (`buildkit.INSPECTED`: the two solves) is held
-whole and judged before the other side sees any of it. A refused call gets a
+whole and judged before the other side sees any of it (sent on with one option
+added: `buildkit.builtin_frontend`). A refused call gets a
 gRPC `PermissionDenied` whose message names what was refused (buildx prints it
 as `ERROR: ... Refused: ...`) and is recorded like any refusal. A peer that
 floods SETTINGS or PINGs, or breaks HTTP/2, loses the connection.
@@ -307,6 +308,7 @@ class Relay:
                 if found:
                     self._refuse(call, found)
                     return
+                payload = buildkit.builtin_frontend(call.method, payload)
                 self._open_back(call)
             call.up.pending += frame(payload)
         if inspected and call.up.ended and call.up.messages != 1:

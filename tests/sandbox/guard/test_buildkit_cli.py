@@ -44,6 +44,12 @@ REFUSALS = {
     "docker buildx build --push -t example.com/x .": "`--push`",
 }
 MODERN = "docker build --progress=plain -t modern . && docker run --rm modern ls -l /run.sh"
+SYNTAX = "# syntax=docker/dockerfile:1\nFROM busybox\nRUN <<EOT\necho built offline\nEOT\n"
+OWN_FRONTEND = "# syntax=own-frontend\nFROM busybox\nRUN echo built by the Dockerfile frontend\n"
+SYNTAX_SCRIPT = """docker build --progress=plain -f Syntax .
+printf 'FROM busybox\\nENTRYPOINT ["echo", "the own frontend ran"]\\n' | docker build -t own-frontend -
+docker build --progress=plain --no-cache -f OwnFrontend .
+"""
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +57,7 @@ def sandbox(host_engine: docker.DockerClient, tmp_path_factory: pytest.TempPathF
     """One sandbox holding a script per command (case-N.sh) and the Dockerfiles they build."""
     folder = tmp_path_factory.mktemp("buildkit-cli")
     files = {"Dockerfile": DOCKERFILE, "Insecure": INSECURE, "run.sh": "echo hi\n", "modern.sh": MODERN}
+    files |= {"Syntax": SYNTAX, "OwnFrontend": OWN_FRONTEND, "syntax.sh": SYNTAX_SCRIPT}
     files |= {f"case-{n}.sh": f"{command}\n" for n, command in enumerate(REFUSALS)}
     for name, text in files.items():
         (folder / name).write_text(text)
@@ -76,6 +83,17 @@ def test_a_modern_dockerfile_builds_through_the_guard(
     result = _run(host_engine, sandbox, "modern.sh")
     assert result.exit_code == 0, result.output
     assert "-rwxr-xr-x" in result.output and result.refusals == []
+
+
+def test_a_syntax_line_builds_with_the_engine_s_own_dockerfile_frontend(
+    host_engine: docker.DockerClient, sandbox: Sandbox
+) -> None:
+    """No registry to fetch `docker/dockerfile:1` from, and a frontend image built in the sandbox
+    (code the guard cannot vet) is never run: the guard's `cmdline` option makes both plain builds."""
+    result = _run(host_engine, sandbox, "syntax.sh")
+    assert result.exit_code == 0, result.output
+    assert "built offline" in result.output and "built by the Dockerfile frontend" in result.output
+    assert "the own frontend ran" not in result.output and result.refusals == []
 
 
 @pytest.mark.hostile

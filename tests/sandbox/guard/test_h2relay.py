@@ -165,6 +165,19 @@ def test_an_allowed_solve_reaches_the_engine_whole_even_split_across_frames(guar
     assert guard[0].refusals == []
 
 
+SOLVES = {"control": (buildkit.CONTROL_SOLVE, 6, 7), "bridge": (buildkit.BRIDGE_SOLVE, 2, 3)}
+
+
+@pytest.mark.parametrize("which", sorted(SOLVES))
+def test_a_dockerfile_solve_is_sent_on_for_the_engine_s_own_frontend(guard, which: str) -> None:
+    method, frontend, attrs = SOLVES[which]
+    solve = string(frontend, "dockerfile.v0") + entry(attrs, "filename", "Dockerfile")
+    answer = Client(guard[0].socket).call(method, grpc(solve))
+    assert answer.get("grpc-status") == "0"
+    sent = solve + entry(attrs, "cmdline", "")  # `# syntax=` lines are not followed with it
+    assert guard[1].calls == [(method, grpc(sent))]
+
+
 @pytest.mark.parametrize("case", sorted(REFUSED))
 def test_each_refused_solve_is_denied_naming_what_and_never_sent(guard, case: str) -> None:
     payload, said = REFUSED[case]
