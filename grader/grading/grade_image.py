@@ -136,7 +136,15 @@ def _engine(
         assert own.client is not None
         base_images = own.load_images(exercise.images)
         timeout_s, network = limits.build_timeout_s, exercise.build_network
-        cli_build = partial(build_in, host, own, tag=exercise.tag, timeout_s=timeout_s, network=network)
+        cli_build = partial(
+            build_in,
+            host,
+            own,
+            tag=exercise.tag,
+            timeout_s=timeout_s,
+            network=network,
+            secret=exercise.secret,
+        )
         yield own.client, cli_build, base_images
 
 
