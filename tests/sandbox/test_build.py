@@ -14,6 +14,7 @@ import pytest
 from grader.host import labels
 from grader.host.baseimages import sandbox_engine
 from grader.model import failure
+from grader.model.exercise import BuildSecret
 from grader.sandbox.build import BuildLog, BuildResult, build
 from grader.sandbox.buildx import build_in
 from grader.sandbox.context import pack
@@ -32,13 +33,22 @@ TAG = "test-build/image:latest"
 def build_of(host_engine: docker.DockerClient, submission: Callable[..., Path]) -> Callable[..., BuildResult]:
     """Build a Dockerfile (text) with BuildKit in a sandbox of its own, holding busybox."""
 
-    def make(dockerfile: str, *, network: bool = False, timeout_s: float = 60, **files: str) -> BuildResult:
+    def make(
+        dockerfile: str,
+        *,
+        network: bool = False,
+        timeout_s: float = 60,
+        secret: BuildSecret | None = None,
+        **files: str,
+    ) -> BuildResult:
         context = pack(submission(dockerfile, **files), limit_bytes=1024**2)
         with Sandbox(
             host_engine, sandbox_engine.TAG, run_id=labels.new_run_id(), submission=context.tar
         ) as sandbox:
             sandbox.load_images(["busybox:latest"])
-            return build_in(host_engine, sandbox, tag=TAG, timeout_s=timeout_s, network=network)
+            return build_in(
+                host_engine, sandbox, tag=TAG, timeout_s=timeout_s, network=network, secret=secret
+            )
 
     return make
 
@@ -61,6 +71,20 @@ def test_current_dockerfile_features_build(build_of: Callable[..., BuildResult])
     built = build_of(dockerfile, **{"run.sh": "echo hi\n"})
     assert built.ok, built.error
     assert "from a heredoc" in built.log and "-rwxr-xr-x" in built.log and " kept\n" in built.log
+
+
+def test_a_build_given_a_secret_gets_a_fresh_value_as_a_secret_and_a_build_argument(
+    build_of: Callable[..., BuildResult],
+) -> None:
+    dockerfile = (
+        "FROM busybox\nARG TOKEN\n"
+        'RUN --mount=type=secret,id=tok,required=true cat /run/secrets/tok; echo; echo "arg=$TOKEN"\n'
+    )
+    secret = BuildSecret("tok", "TOKEN")
+    first, second = build_of(dockerfile, secret=secret), build_of(dockerfile, secret=secret)
+    assert first.ok and second.ok, first.error or second.error
+    assert len(first.secret) >= 24 and first.secret != second.secret
+    assert f" {first.secret}\n" in first.log and f" arg={first.secret}\n" in first.log, first.log
 
 
 @pytest.mark.hostile
