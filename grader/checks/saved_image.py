@@ -13,20 +13,26 @@ command) and its history (where BuildKit writes each `RUN`'s build arguments) ar
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import tarfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import docker
 
 from grader.checks import archive
 
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
+
 SMALL_BLOB = 1 << 20
 """Blobs read whole: the config, the manifests and small layers (the others are streamed)."""
 CHUNK = 1 << 20
+MIN_FORM = 16
+"""Characters of a base64 form searched at least: shorter ones would match by chance."""
 
 
 @dataclass(frozen=True)
@@ -58,13 +64,14 @@ class _ChunkReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+    def readinto(self, buffer: WriteableBuffer) -> int:
         while not self.rest:
             self.rest = next(self.chunks, b"")
             if not self.rest:
                 return 0
-        size = min(len(buffer), len(self.rest))
-        buffer[:size] = self.rest[:size]
+        view = memoryview(buffer).cast("B")
+        size = min(len(view), len(self.rest))
+        view[:size] = self.rest[:size]
         self.rest = self.rest[size:]
         return size
 
@@ -88,8 +95,17 @@ class SavedImage:
         return archive.image_file(self.client.api, self.image, path, limit=limit)
 
 
+def forms(value: bytes) -> tuple[bytes, ...]:
+    """`value` as it is, in hex, and in base64 at each of its three alignments (the part of the
+    encoding that `value` alone decides): the forms a leak most often takes."""
+    cores = [base64.b64encode(bytes(shift) + value)[4:-4] for shift in range(3)]
+    hexed = value.hex().encode()
+    return (value, hexed, hexed.upper(), *(core for core in cores if len(core) >= MIN_FORM))
+
+
 def search(client: docker.DockerClient, image: str, value: bytes) -> Search:
-    """Where `value` lies in `image` (its saved layers, its config and history)."""
+    """Where `value` (in any of its `forms`) lies in `image`: its saved layers, config and history."""
+    needles = forms(value)
     found: dict[str, list[str]] = {}  # blob path -> paths of files holding the value
     small: dict[str, bytes] = {}
     unreadable: list[str] = []
@@ -102,15 +118,15 @@ def search(client: docker.DockerClient, image: str, value: bytes) -> Search:
             if member.size <= SMALL_BLOB:
                 small[member.name] = blob.read()
                 blob = io.BytesIO(small[member.name])
-            paths = _layer_paths(blob, value)
+            paths = _layer_paths(blob, needles)
             if paths is None:
                 unreadable.append(member.name)
             found[member.name] = paths or []
     return _placed(found, small, unreadable, value)
 
 
-def _layer_paths(blob: IO[bytes], value: bytes) -> list[str] | None:
-    """The paths in the layer tar `blob` whose name, link, attributes or content hold `value`;
+def _layer_paths(blob: IO[bytes], needles: tuple[bytes, ...]) -> list[str] | None:
+    """The paths in the layer tar `blob` whose name, link, attributes or content hold a needle;
     None when `blob` is no tar (a config, a manifest, or a compression tarfile cannot read)."""
     paths = []
     try:
@@ -118,20 +134,25 @@ def _layer_paths(blob: IO[bytes], value: bytes) -> list[str] | None:
             for member in layer:
                 meta = f"{member.name}\0{member.linkname}\0{member.pax_headers}".encode()
                 content = layer.extractfile(member) if member.isfile() else None
-                if value in meta or (content is not None and _holds(content, value)):
+                if _any_in(needles, meta) or (content is not None and _holds(content, needles)):
                     paths.append("/" + member.name.removeprefix("./").lstrip("/"))
     except (tarfile.TarError, EOFError, OSError):
         return None
     return paths
 
 
-def _holds(content: IO[bytes], value: bytes) -> bool:
-    """Whether a file holds `value`, read in chunks (overlapping, so no match falls between two)."""
+def _any_in(needles: tuple[bytes, ...], data: bytes) -> bool:
+    return any(needle in data for needle in needles)
+
+
+def _holds(content: IO[bytes], needles: tuple[bytes, ...]) -> bool:
+    """Whether a file holds a needle, read in chunks (overlapping, so no match falls between two)."""
+    keep = max(len(needle) for needle in needles) - 1
     tail = b""
     while chunk := content.read(CHUNK):
-        if value in tail + chunk:
+        if _any_in(needles, tail + chunk):
             return True
-        tail = chunk[-(len(value) - 1) :] if len(value) > 1 else b""
+        tail = (tail + chunk)[-keep:] if keep else b""
     return False
 
 
@@ -153,7 +174,9 @@ def _placed(
             result.layers.append(LayerFind(number, len(layers), steps[number - 1], tuple(found[blob])))
         elif blob in unreadable:
             result.unreadable.append(f"layer {number} of {len(layers)}")
-    result.config = _config_finds(json.loads(config_text), value.decode("utf-8", "replace"))
+    result.config = _config_finds(
+        json.loads(config_text), [form.decode("utf-8", "replace") for form in forms(value)]
+    )
     return result
 
 
@@ -168,17 +191,19 @@ def _history(config: dict[str, object]) -> list[dict[str, object]]:
     return [step for step in history if isinstance(step, dict)] if isinstance(history, list) else []
 
 
-def _config_finds(config: dict[str, object], value: str) -> list[str]:
-    """Where in the config `value` is: each setting (ENV, labels, the command) or history step
-    holding it, the value itself shown as `<secret>`."""
+def _config_finds(config: dict[str, object], texts: list[str]) -> list[str]:
+    """Where in the config one of `texts` (the value's forms) is: each setting (ENV, labels, the
+    command) or history step holding it, the value itself shown as `<secret>`."""
     settings = config.get("config")
     finds = [
         f"the image's `{name}` setting"
         for name, setting in (settings.items() if isinstance(settings, dict) else [])
-        if value in json.dumps(setting, ensure_ascii=False)
+        if any(text in json.dumps(setting, ensure_ascii=False) for text in texts)
     ]
     for step in _history(config):
-        if value in json.dumps(step, ensure_ascii=False):
-            shown = str(step.get("created_by", "")).replace(value, "<secret>")
+        if any(text in json.dumps(step, ensure_ascii=False) for text in texts):
+            shown = str(step.get("created_by", ""))
+            for text in texts:
+                shown = shown.replace(text, "<secret>")
             finds.append(f"the history of the step `{shown}`")
     return finds

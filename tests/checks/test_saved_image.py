@@ -4,13 +4,14 @@ the real engines, both stores, are in tests/exercises/variants/dockerfiles.secre
 
 from __future__ import annotations
 
+import base64
 import gzip
 import io
 import json
 import tarfile
 from dataclasses import dataclass
 
-from grader.checks.saved_image import search
+from grader.checks.saved_image import forms, search
 
 SECRET = b"tok-3f9a"
 
@@ -91,3 +92,13 @@ def test_a_layer_that_cannot_be_read_is_said_not_passed() -> None:
     unreadable = b"\x28\xb5\x2f\xfd" + b"z" * (2 << 20)  # zstd's magic, then nothing tarfile reads
     found = search(_Client(_Api(_saved([unreadable], {"history": []}))), "img", SECRET)  # type: ignore[arg-type]
     assert found.unreadable == ["layer 1 of 1"]
+
+
+def test_the_value_is_found_in_hex_and_in_base64_at_any_alignment() -> None:
+    value = b"k2J_9xQ-vT7mW4pL0aZc8yR3nB6sD1fH"
+    for prefix in (b"", b"a", b"ab"):
+        encoded = base64.b64encode(prefix + value + b"\n")
+        layers = [_tar({"b64": encoded}), _tar({"hex": value.hex().encode()})]
+        found = search(_Client(_Api(_saved(layers, {"history": []}))), "img", value)  # type: ignore[arg-type]
+        assert [layer.paths for layer in found.layers] == [("/b64",), ("/hex",)], prefix
+    assert len(forms(value)) == 6 and len(forms(b"tok-3f9a")) == 3  # short values: no base64 form
