@@ -77,6 +77,7 @@ SSH_REFUSED = (
 GRPC_METADATA = frozenset({"buildkit-controlapi-buildid"})
 SESSION_METADATA = frozenset(
     {"dir-name", "include-patterns", "exclude-patterns", "followpaths", "buildkit-attachable-exporter-id"}
+    | {"urlpath", "urlhost"}  # Upload/Pull: which tarball on stdin (`docker build - < context.tar`)
 )
 SESSION_METADATA_PREFIX = "exporter-md-"
 INSPECTED = {CONTROL_SOLVE: "solve", BRIDGE_SOLVE: "bridge"}

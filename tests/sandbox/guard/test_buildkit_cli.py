@@ -54,6 +54,9 @@ SECRET = (
     "docker buildx build --progress=plain --secret id=token,src=/tmp/token -f Secret -t secret . && "
     "docker run --rm secret cat /sum && printf s3cr3t | sha256sum"
 )
+STDIN = (
+    "tar -cf - Dockerfile run.sh | docker build -q -t fromstdin - && docker run --rm fromstdin ls -l /run.sh"
+)
 SSH_FILE = "FROM busybox\nRUN --mount=type=ssh,required=true ls -l /run/buildkit/ssh_agent.0\n"
 SSH = "docker buildx build --ssh default=key -f Ssh ."
 
@@ -70,7 +73,14 @@ def sandbox(host_engine: docker.DockerClient, tmp_path_factory: pytest.TempPathF
     """One sandbox holding a script per command (case-N.sh) and the Dockerfiles they build."""
     folder = tmp_path_factory.mktemp("buildkit-cli")
     files = {"Dockerfile": DOCKERFILE, "Insecure": INSECURE, "run.sh": "echo hi\n", "modern.sh": MODERN}
-    files |= {"Secret": SECRET_FILE, "secret.sh": SECRET, "Ssh": SSH_FILE, "ssh.sh": SSH, "key": _ssh_key()}
+    files |= {
+        "Secret": SECRET_FILE,
+        "secret.sh": SECRET,
+        "Ssh": SSH_FILE,
+        "ssh.sh": SSH,
+        "key": _ssh_key(),
+        "stdin.sh": STDIN,
+    }
     files |= {f"case-{n}.sh": f"{command}\n" for n, command in enumerate(REFUSALS)}
     for name, text in files.items():
         (folder / name).write_text(text)
@@ -142,3 +152,11 @@ def test_ssh_agent_forwarding_is_refused_naming_it(
     assert result.exit_code != 0
     assert buildkit.SSH_REFUSED in result.output, result.output
     assert result.refusals == [buildkit.SSH_REFUSED]
+
+
+def test_a_context_on_stdin_builds_through_the_guard(
+    host_engine: docker.DockerClient, sandbox: Sandbox
+) -> None:
+    result = _run(host_engine, sandbox, "stdin.sh")
+    assert result.exit_code == 0, result.output
+    assert "-rwxr-xr-x" in result.output and result.refusals == []

@@ -15,7 +15,7 @@ import h2.events
 import h2.settings
 import pytest
 
-from grader.sandbox.guard import Guard, buildkit, h2relay
+from grader.sandbox.guard import Guard, buildkit, grpcframes, h2relay
 
 UPGRADE = (
     b"POST /v1.45/grpc HTTP/1.1\r\nHost: api.moby.localhost\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n"
@@ -356,3 +356,17 @@ def test_ssh_forwarding_is_denied_naming_the_option_and_never_reaches_the_cli(me
     found, _ = session.call(f"/moby.sshforward.v1.SSH/{method}", grpc(string(1, "default")))
     assert found["grpc-status"] == "7" and "Refused: `--ssh`" in unquote(found["grpc-message"])
     assert session.refusals == [buildkit.SSH_REFUSED] and session.asked == []
+
+
+def test_a_session_call_keeps_only_the_metadata_buildkit_reads() -> None:
+    sent = [
+        (b"urlpath", b"/abc"),
+        (b"urlhost", b"buildkit-session"),
+        (b"x-evil", b"1"),
+        (b"dir-name", b"\x01"),
+    ]
+    kept = grpcframes.request_headers("session", "/moby.upload.v1.Upload/Pull", sent)
+    assert [(name, value) for name, value in kept if not name.startswith((b":", b"content", b"te"))] == [
+        (b"urlpath", b"/abc"),
+        (b"urlhost", b"buildkit-session"),
+    ]
