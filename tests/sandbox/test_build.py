@@ -195,3 +195,22 @@ def test_an_engine_given_up_still_builds_through_its_api(
     context = pack(submission("FROM busybox\nRUN echo classic\n"), limit_bytes=1024**2)
     built = build(given.client, context.tar, tag=TAG, timeout_s=60, network=False, on_timeout=given.kill)
     assert built.ok and "classic" in built.log
+
+
+def test_an_engine_given_up_builds_with_buildkit_from_a_context_on_stdin(
+    host_engine: docker.DockerClient, submission: Callable[..., Path]
+) -> None:
+    """A notebook's sandbox (its folder is the kernel's): the packed context goes on the CLI's stdin,
+    and the sandbox lives on after a build stopped at its time limit."""
+    dockerfile = "FROM busybox\nCOPY --chmod=755 run.sh /run.sh\nRUN <<EOT\nls -l /run.sh\nEOT\n"
+    context = pack(submission(dockerfile, **{"run.sh": "echo hi\n"}), limit_bytes=1024**2)
+    slow = pack(submission("FROM busybox\nRUN sleep 30\n"), limit_bytes=1024**2)
+    notebook = pack(submission("# a notebook's folder\n"), limit_bytes=1024**2)
+    with Sandbox(host_engine, sandbox_engine.TAG, run_id=labels.new_run_id(), submission=notebook.tar) as up:
+        up.load_images(["busybox:latest"])
+        built = build_in(host_engine, up, tag=TAG, timeout_s=60, network=False, context=context.tar)
+        assert built.ok, built.error
+        assert "-rwxr-xr-x" in built.log and "[3/3] RUN <<EOT" in built.log, built.log
+        stopped = build_in(host_engine, up, tag=TAG, timeout_s=3, network=False, context=slow.tar)
+        assert stopped.timed_out
+        assert up.client is not None and up.client.ping()
