@@ -68,8 +68,8 @@ def test_proves_the_secret(build: BuildResult, saved: SavedImage) -> None:
 def test_secret_not_in_layers(build: BuildResult, saved: SavedImage) -> None:
     found = _search(build, saved)
     where = [
-        f"layer {layer.number} of {layer.of} (made by `{shorten(layer.step or 'an unnamed step', 160)}`) "
-        f"holds it in {', '.join(layer.paths[:5])}"
+        f"the layer of the step `{shorten(layer.step or 'unnamed', 160)}` (layer {layer.number} of "
+        f"{layer.of}) holds it in {', '.join(layer.paths[:5])}"
         for layer in found.layers
     ]
     assert not where, "the secret is in the image: " + "; ".join(where)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import re
 import tarfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -168,22 +169,35 @@ def _placed(
     except (KeyError, IndexError, TypeError, ValueError):
         result.unreadable.append("manifest.json")
         return result
-    steps = _layer_steps(json.loads(config_text), len(layers))
+    texts = [form.decode("utf-8", "replace") for form in forms(value)]
+    steps = [_masked(step, texts) for step in _layer_steps(json.loads(config_text), len(layers))]
     for number, blob in enumerate(layers, start=1):
         if found.get(blob):
             result.layers.append(LayerFind(number, len(layers), steps[number - 1], tuple(found[blob])))
         elif blob in unreadable:
             result.unreadable.append(f"layer {number} of {len(layers)}")
-    result.config = _config_finds(
-        json.loads(config_text), [form.decode("utf-8", "replace") for form in forms(value)]
-    )
+    result.config = _config_finds(json.loads(config_text), texts)
     return result
 
 
 def _layer_steps(config: dict[str, object], count: int) -> list[str]:
     """The step that made each layer, from the config's history (its empty layers left out)."""
-    made = [str(step.get("created_by", "")) for step in _history(config) if not step.get("empty_layer")]
+    made = [_as_written(step.get("created_by")) for step in _history(config) if not step.get("empty_layer")]
     return made if len(made) == count else [""] * count
+
+
+def _masked(text: str, texts: list[str]) -> str:
+    """`text` with every one of `texts` (the value's forms) shown as `<secret>`."""
+    for found in texts:
+        text = text.replace(found, "<secret>")
+    return text
+
+
+def _as_written(created_by: object) -> str:
+    """A history step as the Dockerfile's author wrote it: BuildKit's `RUN /bin/sh -c x # buildkit`
+    is `RUN x`."""
+    text = str(created_by or "").removesuffix(" # buildkit")
+    return re.sub(r"^RUN (\|\d+ (?:\S+=\S* )*)?/bin/sh -c ", "RUN ", text)
 
 
 def _history(config: dict[str, object]) -> list[dict[str, object]]:
@@ -202,8 +216,5 @@ def _config_finds(config: dict[str, object], texts: list[str]) -> list[str]:
     ]
     for step in _history(config):
         if any(text in json.dumps(step, ensure_ascii=False) for text in texts):
-            shown = str(step.get("created_by", ""))
-            for text in texts:
-                shown = shown.replace(text, "<secret>")
-            finds.append(f"the history of the step `{shown}`")
+            finds.append(f"the history of the step `{_masked(str(step.get('created_by', '')), texts)}`")
     return finds
