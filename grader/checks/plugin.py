@@ -1,7 +1,7 @@
 """The pytest plugin that runs an exercise's checks.py against one built image.
 
 It gives checks their fixtures (`build`, `image`, `images`, `run`, `host`,
-`image_fs`) and turns each test's outcome into a CheckResult a student can
+`image_fs`, `saved`) and turns each test's outcome into a CheckResult a student can
 read. Checks never see which engine they talk to.
 """
 
@@ -26,6 +26,7 @@ import testinfra.host
 from grader.checks.backend import DEFAULT_HELPER_IMAGE, ShellError, host_for
 from grader.checks.environment import Environment
 from grader.checks.images_info import ImageInfo, inspect
+from grader.checks.saved_image import SavedImage
 from grader.errors import Interrupted, SubmissionError
 from grader.model.exercise import Exercise
 from grader.model.result import CheckResult
@@ -107,6 +108,10 @@ class GradingPlugin:
             )
 
         return run
+
+    @pytest.fixture(scope="session")
+    def saved(self) -> SavedImage:
+        return SavedImage(self._client(), self._built_image())
 
     @pytest.fixture(scope="session")
     def host(self) -> Iterator[testinfra.host.Host]:

@@ -9,7 +9,8 @@ sentence of what was found, which is what the student reads.
 
 - `check`: marks a test as a rubric item (grader.rubric).
 - The fixtures' types, for annotations: `build: BuildResult`, `run: RunImage`, `image: ImageInfo`,
-  `images: Images`, `host`/`image_fs: GraderHost`, `env: Environment`.
+  `images: Images`, `host`/`image_fs: GraderHost`, `env: Environment`, `saved: SavedImage` (the
+  image as `docker save` gives it: where a value lies in its layers, config and history).
 - `wait_until`: polls until something holds or time is up.
 - `said(result)`: what a command said, in a few words for a message.
 - `run(host, command, *args)`: `host.run` that fails with the command, its exit code and its
@@ -38,6 +39,7 @@ from docker.models.images import Image
 from grader.checks.backend import GraderHost, wait_until
 from grader.checks.environment import Environment
 from grader.checks.images_info import ImageInfo
+from grader.checks.saved_image import SavedImage, Search
 from grader.errors import SubmissionError
 from grader.rubric import check
 from grader.sandbox.build import BuildResult
@@ -56,6 +58,8 @@ __all__ = [
     "Reply",
     "RunImage",
     "RunResult",
+    "SavedImage",
+    "Search",
     "check",
     "http_get",
     "http_url",

@@ -35,10 +35,12 @@ from grader.course.pictures import Topology, compare
 from grader.course.pictures.svg import Picture
 from grader.grading import live
 from grader.grading.grade import GRADING_ERRORS, grade
+from grader.grading.grade_image import GivenEngine
 from grader.host import engine
 from grader.model.exercise import load
 from grader.model.result import CheckResult, Result
 from grader.outputs.feedback import exercise_markdown
+from grader.sandbox.sandbox import Sandbox
 
 EXPECT_LIMIT_S = 30.0  # no expectation of a task runs longer than this
 
@@ -53,6 +55,7 @@ class Sandboxed:
     address: str
     folder: Path
     base_images: dict[str, str] = field(default_factory=dict)
+    sandbox: Sandbox | None = None  # where an image exercise's build runs, with BuildKit
 
 
 _sandboxed: ContextVar[Sandboxed | None] = ContextVar("sandboxed", default=None)
@@ -141,7 +144,7 @@ def _check(exercise: str, folder: str | Path | None) -> Result:
         return _error(exercise, f"There is no folder {folder} next to this notebook.")
     if where is None:
         return grade(loaded, path)
-    result = grade(loaded, path, on=(where.client, where.base_images))
+    result = grade(loaded, path, on=GivenEngine(where.client, where.base_images, where.sandbox))
     result.submission = str(folder)  # not the host's copy
     return result
 

@@ -107,7 +107,7 @@ def _execute(
 
         def score(index: int) -> None:
             with notebook_score.folder_copy(engine, SUBMISSION_DIR) as copy:
-                where = Sandboxed(sandbox.client, sandbox.address, copy, base_images)
+                where = Sandboxed(sandbox.client, sandbox.address, copy, base_images, sandbox)
                 said = notebook_score.read_answers(copy / RUN_FOLDER / ANSWERS.format(index))
                 scores[index] = notebook_score.run(at[index].source, where, said)
 

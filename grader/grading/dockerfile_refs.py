@@ -6,7 +6,12 @@ is refused before its build with one sentence per line that asks for the network
 
 The reading follows Docker's parser, kept small: parser directives (`# escape=`),
 comments, `\\` continuations, instruction names in any case, `ARG` defaults before
-the first FROM, stage names. Heredocs are not read (the classic builder has none).
+the first FROM, stage names, and BuildKit's heredocs (`RUN <<EOT`, `COPY <<EOF /path`,
+read as buildkit's `frontend/dockerfile/parser` reads them): after a shell-form RUN, COPY
+or ADD (an ONBUILD one too) whose words include `<<NAME`, `<<-NAME` or `<<"NAME"`, the
+lines up to the one that is exactly NAME (its leading tabs dropped for `<<-`) are that
+heredoc's body, taken as they are (no comment, continuation or instruction in them), so
+a `FROM alpine` inside a script is never taken for a base image.
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ from grader.model.failure import code
 
 DIRECTIVE = re.compile(r"^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$")
 DIRECTIVES = ("escape", "syntax", "check")  # any other comment ends the directives
+HEREDOC = re.compile(r"^(\d*)<<(-?)\s*([^<]*)$")  # buildkit's reHeredoc, tried on each word
+HEREDOC_INSTRUCTIONS = ("RUN", "COPY", "ADD")
 VARIABLE = re.compile(r"\$(?:\{(\w+)(?:(:?[-+])([^}]*))?\}|(\w+))")
 REMOTE = ("http://", "https://", "git@", "git://", "ssh://")
 
@@ -32,13 +39,16 @@ class Instruction:
     line: int
     keyword: str
     args: str
+    heredocs: tuple[str, ...] = ()
+    """The bodies of its heredocs, in order, each line ending with its newline."""
 
 
 def instructions(dockerfile: str) -> list[Instruction]:
     """The instructions of `dockerfile`, as Docker's parser reads them."""
     escape = "\\"
     directives = True
-    lines = [line.removesuffix("\r") for line in dockerfile.removeprefix("\ufeff").split("\n")]
+    content = dockerfile.removeprefix("\ufeff")
+    lines = [line.removesuffix("\r") for line in content.removesuffix("\n").split("\n")]  # as Go's scanner
     found: list[Instruction] = []
     index = 0
     while index < len(lines):
@@ -59,8 +69,62 @@ def instructions(dockerfile: str) -> list[Instruction]:
                 more, ended = _continued(text, escape)
                 joined += more
         keyword, args = _split(joined)
-        found.append(Instruction(number, keyword.upper(), args))
+        bodies: list[str] = []
+        for name, chomp in _heredoc_names(keyword, args):
+            body, index = _heredoc_body(lines, index, name, chomp=chomp)
+            bodies.append(body)
+        found.append(Instruction(number, keyword.upper(), args, tuple(bodies)))
     return found
+
+
+def _heredoc_names(keyword: str, args: str) -> list[tuple[str, bool]]:
+    """The heredocs an instruction opens: each one's terminating word, and whether `<<-` drops
+    leading tabs. Only a shell-form RUN, COPY or ADD (or ONBUILD of one) opens any."""
+    if keyword.upper() == "ONBUILD":
+        keyword, args = _split(args) if args.strip() else ("", "")
+    if keyword.upper() not in HEREDOC_INSTRUCTIONS or "<<" not in args or _json_form(args):
+        return []
+    names = []
+    for word in _raw_words(args):
+        match = HEREDOC.match(word)
+        name = _words(match[3]) if match and match[3] else []
+        if len(name) == 1:
+            names.append((name[0], match is not None and match[2] == "-"))
+    return names
+
+
+def _heredoc_body(lines: list[str], index: int, name: str, *, chomp: bool) -> tuple[str, int]:
+    """The body from `lines[index]` up to the line that is exactly `name`, and the index after that
+    line (the end of the file, for a heredoc never ended: the build fails on it anyway)."""
+    body = []
+    while index < len(lines):
+        text, index = lines[index], index + 1
+        if (text.lstrip("\t") if chomp else text) == name:
+            break
+        body.append(text + "\n")
+    return "".join(body), index
+
+
+def _json_form(args: str) -> bool:
+    """Whether an instruction's arguments are its JSON (exec) form, which opens no heredoc."""
+    words = args.split()
+    try:
+        parsed = json.loads(" ".join(words[len(_leading_flags(words)) :]))
+    except ValueError:
+        return False
+    return isinstance(parsed, list) and all(isinstance(item, str) for item in parsed)
+
+
+def _raw_words(text: str) -> list[str]:
+    """Shell-like words with their quotes kept (`<<"EOT"` stays one word), or blank-separated ones
+    where quotes do not pair."""
+    lexer = shlex.shlex(text, posix=False)
+    lexer.whitespace_split = True
+    lexer.commenters = ""
+    try:
+        return list(lexer)
+    except ValueError:
+        return text.split()
 
 
 def network_refusals(dockerfile: str, images: Sequence[str]) -> list[str]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
@@ -33,8 +33,18 @@ from grader.sandbox.buildx import build_in
 from grader.sandbox.context import ContextRefused, pack
 from grader.sandbox.sandbox import Sandbox, SandboxLimits
 
-GivenEngine = tuple[docker.DockerClient, dict[str, str]]
-"""A sandbox's engine that is already up, and the IDs of the base images loaded there."""
+
+@dataclass(frozen=True)
+class GivenEngine:
+    """A sandbox's engine that is already up (a notebook's), the IDs of the base images loaded there,
+    and the sandbox itself where the grader holds it: then builds are BuildKit's, through the docker
+    CLI (grader.sandbox.buildx, the context on its stdin), else the engine API's classic builder."""
+
+    client: docker.DockerClient
+    base_images: dict[str, str] = field(default_factory=dict)
+    sandbox: Sandbox | None = None
+
+
 Builder = Callable[[], BuildResult]
 MIB = 1024 * 1024
 
@@ -107,26 +117,18 @@ def _engine(
     """The engine to build and check on, how to build `context` there, and the base images' IDs
     there: a sandbox of its own holding the context, built with BuildKit through the docker CLI
     (grader.sandbox.buildx); or one already up, which has the course's base images and is removed
-    with all it holds once the notebook has run, built through the engine's API: the `given` one
-    (the grader scoring a notebook on the host) or the engine at hand (a check cell in a notebook
-    `grader autograde` runs, where the images are known by name only)."""
+    with all it holds once the notebook has run: the `given` one (the grader scoring a notebook on
+    the host, built with BuildKit too, the context on the CLI's stdin) or the engine at hand (a check
+    cell in a notebook `grader autograde` runs, where the images are known by name only, built
+    through the engine's API: the kernel's CLI has no buildx)."""
     limits = exercise.limits
     if given is not None or sandbox.inside():
-        client, base_images = given or (host, {})
-        api_build = partial(
-            build,
-            client,
-            context,
-            tag=exercise.tag,
-            timeout_s=limits.build_timeout_s,
-            network=exercise.build_network,
-            on_timeout=lambda: None,
-        )
+        up = given or GivenEngine(host)
         try:
-            yield client, api_build, base_images
+            yield up.client, _builder_on(host, up, exercise, context), up.base_images
         finally:
             with contextlib.suppress(docker.errors.DockerException):
-                client.images.remove(exercise.tag, force=True)
+                up.client.images.remove(exercise.tag, force=True)
         return
     outside = exercise.build_network or exercise.run_network  # else no route off the machine
     holds = SandboxLimits(submission_disk=f"{max(128, len(context) // MIB + 16)}m")  # the context, whole
@@ -136,8 +138,41 @@ def _engine(
         assert own.client is not None
         base_images = own.load_images(exercise.images)
         timeout_s, network = limits.build_timeout_s, exercise.build_network
-        cli_build = partial(build_in, host, own, tag=exercise.tag, timeout_s=timeout_s, network=network)
+        cli_build = partial(
+            build_in,
+            host,
+            own,
+            tag=exercise.tag,
+            timeout_s=timeout_s,
+            network=network,
+            secret=exercise.secret,
+        )
         yield own.client, cli_build, base_images
+
+
+def _builder_on(host: docker.DockerClient, up: GivenEngine, exercise: Exercise, context: bytes) -> Builder:
+    """How to build `context` on an engine already up (never stopping it at the time limit)."""
+    timeout_s, network = exercise.limits.build_timeout_s, exercise.build_network
+    if up.sandbox is not None:
+        return partial(
+            build_in,
+            host,
+            up.sandbox,
+            tag=exercise.tag,
+            timeout_s=timeout_s,
+            network=network,
+            secret=exercise.secret,
+            context=context,
+        )
+    return partial(
+        build,
+        up.client,
+        context,
+        tag=exercise.tag,
+        timeout_s=timeout_s,
+        network=network,
+        on_timeout=lambda: None,
+    )
 
 
 def _image_id(client: docker.DockerClient, built: BuildResult) -> str:

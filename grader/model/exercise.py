@@ -45,6 +45,16 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class BuildSecret:
+    """A secret the grader hands the build (`[secret]` in exercise.toml): a fresh random value per
+    grading, as `--secret id=<id>,src=<file>` and, where `arg` is set, also as the build argument
+    `--build-arg <arg>` (the way a CI pipeline often offers a token, and a correct image ignores)."""
+
+    id: str
+    arg: str = ""
+
+
+@dataclass(frozen=True)
 class Exercise:
     """An exercise: its task, the images it needs, its limits and its checks."""
 
@@ -61,6 +71,7 @@ class Exercise:
     capabilities: tuple[str, ...] = ()
     lint_points: bool = False
     topology: dict[str, frozenset[str]] = field(default_factory=dict)  # network: containers on it
+    secret: BuildSecret | None = None
 
     @property
     def submitted_file(self) -> str:
@@ -135,4 +146,5 @@ def _from_toml(folder: Path, data: dict[str, Any]) -> Exercise:
         capabilities=tuple(data.get("capabilities", [])),
         lint_points=bool(data.get("lint_points", False)),
         topology={network: frozenset(names) for network, names in data.get("topology", {}).items()},
+        secret=BuildSecret(**data["secret"]) if "secret" in data else None,
     )

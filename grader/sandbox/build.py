@@ -41,6 +41,7 @@ class BuildResult:
     timed_out: bool = False
     duration_s: float = 0.0
     cause: str = ""  # the engine's own error, unexplained (grader.model.failure reads it)
+    secret: str = ""  # the value of the build's secret (Exercise.secret), "" where it was given none
 
     @classmethod
     def refused(cls, reason: str) -> BuildResult:

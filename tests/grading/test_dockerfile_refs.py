@@ -53,6 +53,75 @@ def test_crlf_line_ends_and_a_byte_order_mark_are_read() -> None:
     ]
 
 
+# -- heredocs ------------------------------------------------------------------------------------
+
+
+def test_a_run_heredoc_is_its_body_never_instructions() -> None:
+    dockerfile = "FROM busybox\nRUN <<EOT\nFROM alpine\n# not a comment\nADD http://x/y /y \\\nEOT\nCMD x\n"
+    assert instructions(dockerfile) == [
+        Instruction(1, "FROM", "busybox"),
+        Instruction(2, "RUN", "<<EOT", ("FROM alpine\n# not a comment\nADD http://x/y /y \\\n",)),
+        Instruction(7, "CMD", "x"),
+    ]
+    assert _refused(dockerfile) == []
+
+
+def test_copy_heredocs_quoted_chomped_and_several_in_one_instruction() -> None:
+    dockerfile = (
+        "FROM busybox\n"
+        'COPY <<"A" <<-B /etc/\n'
+        "FROM alpine\n"
+        "A\n"
+        "\tFROM debian\n"
+        "\t\tB\n"
+        "ADD https://example.com/f /f\n"
+    )
+    found = instructions(dockerfile)
+    assert [(i.line, i.keyword, i.heredocs) for i in found] == [
+        (1, "FROM", ()),
+        (2, "COPY", ("FROM alpine\n", "\tFROM debian\n")),
+        (7, "ADD", ()),
+    ]
+    assert _refused(dockerfile) == [
+        "line 7: `ADD https://example.com/f` fetches from the network, which builds here do not "
+        "have: download the file into your folder and `COPY` it."
+    ]
+
+
+def test_a_heredoc_after_continuations_and_flags_with_a_redirection() -> None:
+    dockerfile = (
+        "FROM busybox\nRUN --mount=type=secret,id=t \\\n  cat > /x <<EOF && \\\n  true\n"
+        "FROM alpine\nEOF\nFROM debian:bookworm-slim\n"
+    )
+    found = instructions(dockerfile)
+    assert [(i.line, i.keyword) for i in found] == [(1, "FROM"), (2, "RUN"), (7, "FROM")]
+    assert found[1].heredocs == ("FROM alpine\n",)
+    assert _refused(dockerfile) == []
+
+
+@pytest.mark.parametrize(
+    "dockerfile",
+    [
+        'FROM busybox\nRUN echo "<<EOF"\nFROM alpine\n',  # quoted: no heredoc
+        "FROM busybox\nRUN echo a<<EOF\nFROM alpine\n",  # not at a word's start
+        'FROM busybox\nRUN ["cat", "<<EOF"]\nFROM alpine\n',  # the JSON form opens none
+        "FROM busybox\nCMD cat <<EOF\nFROM alpine\n",  # nor does CMD
+        "FROM busybox\nRUN cat <<\nFROM alpine\n",  # no name
+    ],
+)
+def test_what_is_no_heredoc_leaves_the_next_lines_instructions(dockerfile: str) -> None:
+    assert [i.keyword for i in instructions(dockerfile)][-1] == "FROM"
+    assert len(_refused(dockerfile)) == 1
+
+
+def test_an_onbuild_heredoc_and_one_never_ended() -> None:
+    onbuild = "FROM busybox\nONBUILD RUN <<X\nFROM alpine\nX\n"
+    assert [i.heredocs for i in instructions(onbuild)] == [(), ("FROM alpine\n",)]
+    unended = "FROM busybox\nRUN <<EOT\necho hi\nFROM alpine\n"
+    assert instructions(unended)[-1] == Instruction(2, "RUN", "<<EOT", ("echo hi\nFROM alpine\n",))
+    assert _refused(unended) == []
+
+
 # -- FROM --------------------------------------------------------------------------------------
 
 

@@ -8,7 +8,16 @@ from pathlib import Path
 import pytest
 
 from grader.model import exercise
-from grader.model.exercise import EXERCISES, SOLUTIONS, Exercise, Limits, UnknownExercise, all_exercises, load
+from grader.model.exercise import (
+    EXERCISES,
+    SOLUTIONS,
+    BuildSecret,
+    Exercise,
+    Limits,
+    UnknownExercise,
+    all_exercises,
+    load,
+)
 
 FOLDERS = sorted(p.name for p in EXERCISES.iterdir() if p.is_dir())
 
@@ -103,3 +112,13 @@ def test_defaults_fill_what_exercise_toml_leaves_out(tmp_path: Path) -> None:
     assert loaded.limits == Limits()
     assert (loaded.images, loaded.build_network, loaded.run_network) == (("busybox:latest",), False, False)
     assert exercise.all_exercises(tmp_path) == [loaded]
+
+
+def test_a_secret_section_names_the_builds_secret_and_its_build_argument(tmp_path: Path) -> None:
+    folder = tmp_path / "t.secret"
+    folder.mkdir()
+    head = 'id = "t.secret"\ntitle = "T"\ntopic = "t"\nkind = "image"\n'
+    (folder / "exercise.toml").write_text(head + '[secret]\nid = "api_token"\narg = "API_TOKEN"\n')
+    assert load("t.secret", root=tmp_path).secret == BuildSecret("api_token", "API_TOKEN")
+    assert load("dockerfiles.secret").secret == BuildSecret("api_token", "API_TOKEN")
+    assert load("dockerfiles.hello").secret is None

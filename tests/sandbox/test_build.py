@@ -14,6 +14,7 @@ import pytest
 from grader.host import labels
 from grader.host.baseimages import sandbox_engine
 from grader.model import failure
+from grader.model.exercise import BuildSecret
 from grader.sandbox.build import BuildLog, BuildResult, build
 from grader.sandbox.buildx import build_in
 from grader.sandbox.context import pack
@@ -32,13 +33,22 @@ TAG = "test-build/image:latest"
 def build_of(host_engine: docker.DockerClient, submission: Callable[..., Path]) -> Callable[..., BuildResult]:
     """Build a Dockerfile (text) with BuildKit in a sandbox of its own, holding busybox."""
 
-    def make(dockerfile: str, *, network: bool = False, timeout_s: float = 60, **files: str) -> BuildResult:
+    def make(
+        dockerfile: str,
+        *,
+        network: bool = False,
+        timeout_s: float = 60,
+        secret: BuildSecret | None = None,
+        **files: str,
+    ) -> BuildResult:
         context = pack(submission(dockerfile, **files), limit_bytes=1024**2)
         with Sandbox(
             host_engine, sandbox_engine.TAG, run_id=labels.new_run_id(), submission=context.tar
         ) as sandbox:
             sandbox.load_images(["busybox:latest"])
-            return build_in(host_engine, sandbox, tag=TAG, timeout_s=timeout_s, network=network)
+            return build_in(
+                host_engine, sandbox, tag=TAG, timeout_s=timeout_s, network=network, secret=secret
+            )
 
     return make
 
@@ -61,6 +71,20 @@ def test_current_dockerfile_features_build(build_of: Callable[..., BuildResult])
     built = build_of(dockerfile, **{"run.sh": "echo hi\n"})
     assert built.ok, built.error
     assert "from a heredoc" in built.log and "-rwxr-xr-x" in built.log and " kept\n" in built.log
+
+
+def test_a_build_given_a_secret_gets_a_fresh_value_as_a_secret_and_a_build_argument(
+    build_of: Callable[..., BuildResult],
+) -> None:
+    dockerfile = (
+        "FROM busybox\nARG TOKEN\n"
+        'RUN --mount=type=secret,id=tok,required=true cat /run/secrets/tok; echo; echo "arg=$TOKEN"\n'
+    )
+    secret = BuildSecret("tok", "TOKEN")
+    first, second = build_of(dockerfile, secret=secret), build_of(dockerfile, secret=secret)
+    assert first.ok and second.ok, first.error or second.error
+    assert len(first.secret) >= 24 and first.secret != second.secret
+    assert f" {first.secret}\n" in first.log and f" arg={first.secret}\n" in first.log, first.log
 
 
 @pytest.mark.hostile
@@ -171,3 +195,22 @@ def test_an_engine_given_up_still_builds_through_its_api(
     context = pack(submission("FROM busybox\nRUN echo classic\n"), limit_bytes=1024**2)
     built = build(given.client, context.tar, tag=TAG, timeout_s=60, network=False, on_timeout=given.kill)
     assert built.ok and "classic" in built.log
+
+
+def test_an_engine_given_up_builds_with_buildkit_from_a_context_on_stdin(
+    host_engine: docker.DockerClient, submission: Callable[..., Path]
+) -> None:
+    """A notebook's sandbox (its folder is the kernel's): the packed context goes on the CLI's stdin,
+    and the sandbox lives on after a build stopped at its time limit."""
+    dockerfile = "FROM busybox\nCOPY --chmod=755 run.sh /run.sh\nRUN <<EOT\nls -l /run.sh\nEOT\n"
+    context = pack(submission(dockerfile, **{"run.sh": "echo hi\n"}), limit_bytes=1024**2)
+    slow = pack(submission("FROM busybox\nRUN sleep 30\n"), limit_bytes=1024**2)
+    notebook = pack(submission("# a notebook's folder\n"), limit_bytes=1024**2)
+    with Sandbox(host_engine, sandbox_engine.TAG, run_id=labels.new_run_id(), submission=notebook.tar) as up:
+        up.load_images(["busybox:latest"])
+        built = build_in(host_engine, up, tag=TAG, timeout_s=60, network=False, context=context.tar)
+        assert built.ok, built.error
+        assert "-rwxr-xr-x" in built.log and "[3/3] RUN <<EOT" in built.log, built.log
+        stopped = build_in(host_engine, up, tag=TAG, timeout_s=3, network=False, context=slow.tar)
+        assert stopped.timed_out
+        assert up.client is not None and up.client.ping()

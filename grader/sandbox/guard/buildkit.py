@@ -70,11 +70,22 @@ SESSION_METHODS = frozenset(
         "/grpc.health.v1.Health/Check",
     }
 )
-"""What the engine may call on `/session`. Not: `RUN --mount=type=ssh` (`moby.sshforward.v1.SSH`),
-OCI-layout contexts (`containerd.services.content.v1.Content`)."""
+"""What the engine may call on `/session`. A secret mount (`RUN --mount=type=secret`, with `docker
+build --secret id=...`) needs one call, `Secrets/GetSecret`: the engine asks the CLI for the secret
+by its id and the CLI answers with its bytes, read in the runner (a file or a variable of the
+student's own script), so it reaches nothing outside the sandbox. Not: `RUN --mount=type=ssh`
+(`--ssh`, `moby.sshforward.v1.SSH`: an SSH agent or key lent to the build, whose forwarded
+connections the guard cannot read, and no exercise needs), OCI-layout contexts
+(`containerd.services.content.v1.Content`)."""
+SSH_SERVICE = "/moby.sshforward.v1.SSH/"
+SSH_REFUSED = (
+    "Refused: `--ssh` (and `RUN --mount=type=ssh`) hands the build an SSH agent or key, "
+    "which the course never needs; use `--secret` for a value the build must read."
+)
 GRPC_METADATA = frozenset({"buildkit-controlapi-buildid"})
 SESSION_METADATA = frozenset(
     {"dir-name", "include-patterns", "exclude-patterns", "followpaths", "buildkit-attachable-exporter-id"}
+    | {"urlpath", "urlhost"}  # Upload/Pull: which tarball on stdin (`docker build - < context.tar`)
 )
 SESSION_METADATA_PREFIX = "exporter-md-"
 INSPECTED = {CONTROL_SOLVE: "solve", BRIDGE_SOLVE: "bridge"}
@@ -132,6 +143,8 @@ def method_refusal(where: str, method: str) -> str | None:
     allowed = GRPC_METHODS if where == "grpc" else SESSION_METHODS
     if method in allowed:
         return None
+    if where == "session" and method.startswith(SSH_SERVICE):
+        return SSH_REFUSED
     if where == "session":
         return f"Refused: the build asked the docker CLI for `{method[:120]}`, which the course never needs."
     return f"Refused: the BuildKit call `{method[:120]}` is not something the course needs."

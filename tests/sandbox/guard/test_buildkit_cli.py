@@ -10,6 +10,8 @@ from pathlib import Path
 
 import docker
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from grader.grading.grade import grade
 from grader.host import labels
@@ -17,7 +19,7 @@ from grader.host.baseimages import sandbox_engine
 from grader.model.exercise import load
 from grader.outputs import feedback
 from grader.sandbox.context import pack
-from grader.sandbox.guard import guard_of
+from grader.sandbox.guard import buildkit, guard_of
 from grader.sandbox.runner import ScriptResult, run_script
 from grader.sandbox.sandbox import Sandbox, SandboxLimits
 
@@ -50,6 +52,26 @@ SYNTAX_SCRIPT = """docker build --progress=plain -f Syntax .
 printf 'FROM busybox\\nENTRYPOINT ["echo", "the own frontend ran"]\\n' | docker build -t own-frontend -
 docker build --progress=plain --no-cache -f OwnFrontend .
 """
+SECRET_FILE = (
+    "FROM busybox\nRUN --mount=type=secret,id=token,required=true sha256sum /run/secrets/token > /sum\n"
+)
+SECRET = (
+    "printf s3cr3t > /tmp/token && "
+    "docker buildx build --progress=plain --secret id=token,src=/tmp/token -f Secret -t secret . && "
+    "docker run --rm secret cat /sum && printf s3cr3t | sha256sum"
+)
+STDIN = (
+    "tar -cf - Dockerfile run.sh | docker build -q -t fromstdin - && docker run --rm fromstdin ls -l /run.sh"
+)
+SSH_FILE = "FROM busybox\nRUN --mount=type=ssh,required=true ls -l /run/buildkit/ssh_agent.0\n"
+SSH = "docker buildx build --ssh default=key -f Ssh ."
+
+
+def _ssh_key() -> str:
+    """A fresh private key in OpenSSH's format, as `--ssh default=<key file>` reads."""
+    key = ed25519.Ed25519PrivateKey.generate()
+    encoding, openssh = serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH
+    return key.private_bytes(encoding, openssh, serialization.NoEncryption()).decode()
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +80,14 @@ def sandbox(host_engine: docker.DockerClient, tmp_path_factory: pytest.TempPathF
     folder = tmp_path_factory.mktemp("buildkit-cli")
     files = {"Dockerfile": DOCKERFILE, "Insecure": INSECURE, "run.sh": "echo hi\n", "modern.sh": MODERN}
     files |= {"Syntax": SYNTAX, "OwnFrontend": OWN_FRONTEND, "syntax.sh": SYNTAX_SCRIPT}
+    files |= {
+        "Secret": SECRET_FILE,
+        "secret.sh": SECRET,
+        "Ssh": SSH_FILE,
+        "ssh.sh": SSH,
+        "key": _ssh_key(),
+        "stdin.sh": STDIN,
+    }
     files |= {f"case-{n}.sh": f"{command}\n" for n, command in enumerate(REFUSALS)}
     for name, text in files.items():
         (folder / name).write_text(text)
@@ -120,3 +150,31 @@ def test_a_refused_build_in_setup_sh_is_in_the_students_feedback(tmp_path: Path)
     assert result.status == "graded" and result.score == result.max_score, result.reason
     shown = feedback.exercise_markdown(result.for_student())
     assert "Refused: `--network host` on a build" in shown, shown
+
+
+def test_a_secret_mount_builds_through_the_guard(host_engine: docker.DockerClient, sandbox: Sandbox) -> None:
+    result = _run(host_engine, sandbox, "secret.sh")
+    assert result.exit_code == 0, result.output
+    digests = [
+        line.split()[0] for line in result.output.splitlines() if line.endswith(("/run/secrets/token", "-"))
+    ]
+    assert len(digests) == 2 and digests[0] == digests[1], result.output
+    assert result.refusals == []
+
+
+@pytest.mark.hostile
+def test_ssh_agent_forwarding_is_refused_naming_it(
+    host_engine: docker.DockerClient, sandbox: Sandbox
+) -> None:
+    result = _run(host_engine, sandbox, "ssh.sh")
+    assert result.exit_code != 0
+    assert buildkit.SSH_REFUSED in result.output, result.output
+    assert result.refusals == [buildkit.SSH_REFUSED]
+
+
+def test_a_context_on_stdin_builds_through_the_guard(
+    host_engine: docker.DockerClient, sandbox: Sandbox
+) -> None:
+    result = _run(host_engine, sandbox, "stdin.sh")
+    assert result.exit_code == 0, result.output
+    assert "-rwxr-xr-x" in result.output and result.refusals == []

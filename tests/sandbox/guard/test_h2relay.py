@@ -7,6 +7,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import unquote
 
 import h2.config
 import h2.connection
@@ -14,7 +15,7 @@ import h2.events
 import h2.settings
 import pytest
 
-from grader.sandbox.guard import Guard, buildkit
+from grader.sandbox.guard import Guard, buildkit, grpcframes, h2relay
 
 UPGRADE = (
     b"POST /v1.45/grpc HTTP/1.1\r\nHost: api.moby.localhost\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n"
@@ -285,3 +286,100 @@ def test_a_session_offers_the_engine_only_allowed_callbacks() -> None:
 
 def test_an_allowed_streaming_call_is_relayed(guard) -> None:
     assert Client(guard[0].socket).call(buildkit.CONTROL + "Info", grpc(b""))["grpc-status"] == "0"
+
+
+class Session:
+    """`/session` past its upgrade, relayed (`h2relay.relay`): the engine calls, the CLI answers."""
+
+    def __init__(self, answer: bytes) -> None:
+        self.engine, engine_end = socket.socketpair()
+        self.cli, cli_end = socket.socketpair()
+        for sock in (self.engine, self.cli):
+            sock.settimeout(10)
+        self.refusals: list[str] = []
+        self.asked: list[tuple[str, bytes]] = []
+        ends = [(sock, sock.makefile("rb")) for sock in (cli_end, engine_end)]
+        threading.Thread(target=h2relay.relay, args=("session", *ends, self._record), daemon=True).start()
+        threading.Thread(target=self._answer, args=(answer,), daemon=True).start()
+        self.conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
+        self.conn.initiate_connection()
+        self.engine.sendall(self.conn.data_to_send())
+
+    def _record(self, method: str, message: str) -> str:
+        self.refusals.append(message)
+        return message
+
+    def _answer(self, answer: bytes) -> None:
+        """The CLI's side: an HTTP/2 server answering each call with `answer`."""
+        conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False))
+        conn.initiate_connection()
+        self.cli.sendall(conn.data_to_send())
+        paths: dict[int, str] = {}
+        while data := self.cli.recv(65536):
+            for event in conn.receive_data(data):
+                if isinstance(event, h2.events.RequestReceived):
+                    paths[event.stream_id] = dict(event.headers)[b":path"].decode()
+                elif isinstance(event, h2.events.DataReceived):
+                    if event.data:
+                        self.asked.append((paths[event.stream_id], event.data))
+                    conn.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
+                elif isinstance(event, h2.events.StreamEnded):
+                    conn.send_headers(
+                        event.stream_id, [(":status", "200"), ("content-type", "application/grpc")]
+                    )
+                    conn.send_data(event.stream_id, grpc(answer))
+                    conn.send_headers(event.stream_id, [("grpc-status", "0")], end_stream=True)
+            self.cli.sendall(conn.data_to_send())
+
+    def call(self, method: str, body: bytes) -> tuple[dict[str, str], bytes]:
+        """One call from the engine's side: the answer's headers and trailers, and its body."""
+        stream = self.conn.get_next_available_stream_id()
+        head = [(":method", "POST"), (":scheme", "http"), (":path", method), (":authority", "x")]
+        self.conn.send_headers(stream, [*head, ("content-type", "application/grpc")])
+        self.conn.send_data(stream, body, end_stream=True)
+        self.engine.sendall(self.conn.data_to_send())
+        found: dict[str, str] = {}
+        data = b""
+        while True:
+            for event in self.conn.receive_data(self.engine.recv(65536)):
+                if isinstance(event, h2.events.ResponseReceived | h2.events.TrailersReceived):
+                    found.update({k.decode(): v.decode() for k, v in event.headers})
+                elif isinstance(event, h2.events.DataReceived) and event.stream_id == stream:
+                    data += event.data
+                elif isinstance(event, h2.events.StreamEnded) and event.stream_id == stream:
+                    return found, data
+            self.engine.sendall(self.conn.data_to_send())
+
+
+SECRET_ANSWER = key(1, 2) + bytes([6]) + b"s3cr3t"  # GetSecretResponse{data: "s3cr3t"}
+
+
+def test_a_secret_mount_asks_the_cli_for_its_secret_through_the_session() -> None:
+    session = Session(SECRET_ANSWER)
+    request = string(1, "token")  # GetSecretRequest{ID: "token"}
+    found, body = session.call("/moby.buildkit.secrets.v1.Secrets/GetSecret", grpc(request))
+    assert found["grpc-status"] == "0" and body == grpc(SECRET_ANSWER)
+    assert session.asked == [("/moby.buildkit.secrets.v1.Secrets/GetSecret", grpc(request))]
+    assert session.refusals == []
+
+
+@pytest.mark.parametrize("method", ["CheckAgent", "ForwardAgent"])
+def test_ssh_forwarding_is_denied_naming_the_option_and_never_reaches_the_cli(method: str) -> None:
+    session = Session(b"")
+    found, _ = session.call(f"/moby.sshforward.v1.SSH/{method}", grpc(string(1, "default")))
+    assert found["grpc-status"] == "7" and "Refused: `--ssh`" in unquote(found["grpc-message"])
+    assert session.refusals == [buildkit.SSH_REFUSED] and session.asked == []
+
+
+def test_a_session_call_keeps_only_the_metadata_buildkit_reads() -> None:
+    sent = [
+        (b"urlpath", b"/abc"),
+        (b"urlhost", b"buildkit-session"),
+        (b"x-evil", b"1"),
+        (b"dir-name", b"\x01"),
+    ]
+    kept = grpcframes.request_headers("session", "/moby.upload.v1.Upload/Pull", sent)
+    assert [(name, value) for name, value in kept if not name.startswith((b":", b"content", b"te"))] == [
+        (b"urlpath", b"/abc"),
+        (b"urlhost", b"buildkit-session"),
+    ]
