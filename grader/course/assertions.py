@@ -234,8 +234,10 @@ def file_holds(image: Image, path: str, text: str) -> None:
     if found is None:
         raise AssertionError(f"{_named(image)} has no file {path}")
     content = found.decode(errors="replace").strip()
+    if not content:
+        raise AssertionError(f"{path} in {_named(image)} is empty")
     if content != text:
-        raise AssertionError(f"{path} in {_named(image)} holds {shorten(content, 120) or 'nothing'!r}")
+        raise AssertionError(f"{path} in {_named(image)} holds {shorten(content, 120)!r}")
 
 
 SAVED_BYTES = 4 * 1024**3

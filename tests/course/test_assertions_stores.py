@@ -134,7 +134,7 @@ def test_secret_nowhere_searches_the_saved_layers_and_config(store_sandbox: Sand
     client = _client(store_sandbox)
     busybox = client.images.get("busybox:latest")
     secret_nowhere(busybox, SECRET.encode())
-    write = "printf '%s-%s\\n' stores-test-token 5e0c > /token"  # the secret, but not in the command
+    write = "printf '%s-%s\\n' stores-test-token 5e0c > /token; : > /empty"  # the secret, not in the command
     maker = client.containers.run("busybox:latest", ["sh", "-c", write], detach=True)
     maker.wait(timeout=30)
     leaky = client.images.get(maker.commit("stores-test-leaky", "1").id)
@@ -144,6 +144,8 @@ def test_secret_nowhere_searches_the_saved_layers_and_config(store_sandbox: Sand
     file_holds(leaky, "/token", SECRET)
     with pytest.raises(AssertionError, match=rf"^/token in stores-test-leaky:1 holds '{SECRET}'$"):
         file_holds(leaky, "/token", "something else")
+    with pytest.raises(AssertionError, match=r"^/empty in stores-test-leaky:1 is empty$"):
+        file_holds(leaky, "/empty", SECRET)
     with pytest.raises(AssertionError, match=r"has no file /nothing"):
         file_holds(leaky, "/nothing", SECRET)
     with pytest.raises(AssertionError, match=r"^stores-test-leaky:1's layer holds the secret's value$"):
