@@ -8,22 +8,26 @@ from grader.course.assertions import (
     built_on,
     changed,
     exited,
+    file_holds,
     hides,
     in_registry,
     mounted,
     no_image,
     printed,
     same_image,
+    secret_nowhere,
 )
 
 __all__ = [
     "built_on",
     "changed",
     "exited",
+    "file_holds",
     "hides",
     "in_registry",
     "mounted",
     "no_image",
     "printed",
     "same_image",
+    "secret_nowhere",
 ]

@@ -6,9 +6,12 @@ which is what the student reads.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import io
 import re
-from typing import Any
+import tarfile
+from typing import IO, Any, cast
 
 import docker.errors
 from docker import DockerClient
@@ -219,3 +222,80 @@ def hides(container: Container, path: str) -> None:
     still = sorted(below & set(seen))
     if still:
         raise AssertionError(f"{path} in {container.name} still shows the image's {', '.join(still)}")
+
+
+def file_holds(image: Image, path: str, text: str) -> None:
+    """The file `path` in `image` holds `text` (blanks around it ignored), read from outside: nothing
+    of the image runs."""
+    client = image.client
+    if client is None:
+        raise ValueError("the image has no client")
+    found = archive.image_file(client.api, str(image.id), path, limit=len(text.encode()) + 4096)
+    if found is None:
+        raise AssertionError(f"{_named(image)} has no file {path}")
+    content = found.decode(errors="replace").strip()
+    if not content:
+        raise AssertionError(f"{path} in {_named(image)} is empty")
+    if content != text:
+        raise AssertionError(f"{path} in {_named(image)} holds {shorten(content, 120)!r}")
+
+
+SAVED_BYTES = 4 * 1024**3
+"""The most bytes `secret_nowhere` reads of an image's files (its layers unpacked) before it gives up."""
+SCAN_CHUNK = 1024 * 1024
+GZIP = b"\x1f\x8b"
+MIN_SECRET = 8
+
+
+def secret_nowhere(image: Image, secret: bytes) -> None:
+    """`secret` is in none of the files `docker save` writes of `image`: not in a layer (gzipped
+    layers, as the containerd image store keeps them, unpacked first), not in its configuration,
+    whose history holds every instruction and build argument. The engine's API sends them; nothing
+    of the image runs, so no tool of the image answers. The bytes are looked for as they are."""
+    if len(secret) < MIN_SECRET:
+        raise ValueError(f"a secret of {len(secret)} bytes would be found by chance; {MIN_SECRET} at least")
+    client = image.client
+    if client is None:
+        raise ValueError("the image has no client")
+    api = client.api
+    response = api._get(api._url("/images/{0}/get", image.id), stream=True)
+    try:
+        api._raise_for_status(response)
+        where = find_in_saved(cast(IO[bytes], response.raw), secret)
+    finally:
+        response.close()
+    if where:
+        raise AssertionError(f"{_named(image)}'s {where} holds the secret's value")
+
+
+def find_in_saved(saved: IO[bytes], secret: bytes) -> str:
+    """Which part of a `docker save` tar stream holds `secret` ("" when none does): "layer" or
+    "configuration (history included)"."""
+    left = SAVED_BYTES
+    with tarfile.open(fileobj=saved, mode="r|") as tar:
+        for member in tar:
+            handle = tar.extractfile(member) if member.isfile() else None
+            if handle is None:
+                continue
+            head = cast(io.BufferedReader, handle).peek(2)[:2]  # tarfile's files are buffered readers
+            kind = "configuration (history included)" if head[:1] == b"{" else "layer"
+            found, read = _holds(gzip.GzipFile(fileobj=handle) if head == GZIP else handle, secret, left)
+            if found:
+                return kind
+            left -= read
+    return ""
+
+
+def _holds(source: IO[bytes] | gzip.GzipFile, secret: bytes, most: int) -> tuple[bool, int]:
+    """Whether `source` holds `secret` (also across the chunks it is read in), and the bytes read;
+    AssertionError past `most` bytes."""
+    keep, tail, read = len(secret) - 1, b"", 0
+    while chunk := source.read(SCAN_CHUNK):
+        read += len(chunk)
+        if read > most:
+            raise AssertionError(f"the image's files are over {SAVED_BYTES >> 30} GiB: too big to search")
+        window = tail + chunk
+        if secret in window:
+            return True, read
+        tail = window[-keep:]
+    return False, read

@@ -16,7 +16,15 @@ import docker
 import pytest
 from docker.models.images import Image
 
-from grader.course.assertions import built_on, hides, in_registry, no_image, same_image
+from grader.course.assertions import (
+    built_on,
+    file_holds,
+    hides,
+    in_registry,
+    no_image,
+    same_image,
+    secret_nowhere,
+)
 from grader.sandbox.sandbox import Sandbox
 
 SANDBOX_IMAGES = ("busybox:latest", "registry:2")
@@ -115,6 +123,35 @@ def test_in_registry_knows_the_pushed_image(
     in_registry(registry_url, "stores-test/busybox", "1", client.images.get("busybox:latest"))
     with pytest.raises(AssertionError, match=r"busybox:1 in the registry is the image [0-9a-f]{12}, not"):
         in_registry(registry_url, "stores-test/busybox", "1", committed)
+
+
+SECRET = "stores-test-token-5e0c"
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+def test_secret_nowhere_searches_the_saved_layers_and_config(store_sandbox: Sandbox) -> None:
+    client = _client(store_sandbox)
+    busybox = client.images.get("busybox:latest")
+    secret_nowhere(busybox, SECRET.encode())
+    write = "printf '%s-%s\\n' stores-test-token 5e0c > /token; : > /empty"  # the secret, not in the command
+    maker = client.containers.run("busybox:latest", ["sh", "-c", write], detach=True)
+    maker.wait(timeout=30)
+    leaky = client.images.get(maker.commit("stores-test-leaky", "1").id)
+    label = f"LABEL note={SECRET}-label"
+    labelled = client.images.get(maker.commit("stores-test-leaky", "2", changes=[label]).id)
+    maker.remove(force=True)
+    file_holds(leaky, "/token", SECRET)
+    with pytest.raises(AssertionError, match=rf"^/token in stores-test-leaky:1 holds '{SECRET}'$"):
+        file_holds(leaky, "/token", "something else")
+    with pytest.raises(AssertionError, match=r"^/empty in stores-test-leaky:1 is empty$"):
+        file_holds(leaky, "/empty", SECRET)
+    with pytest.raises(AssertionError, match=r"has no file /nothing"):
+        file_holds(leaky, "/nothing", SECRET)
+    with pytest.raises(AssertionError, match=r"^stores-test-leaky:1's layer holds the secret's value$"):
+        secret_nowhere(leaky, SECRET.encode())
+    with pytest.raises(AssertionError, match=r"'s configuration \(history included\) holds the secret"):
+        secret_nowhere(labelled, SECRET.encode() + b"-label")  # in its config only
 
 
 class _Registry(http.server.BaseHTTPRequestHandler):
