@@ -88,11 +88,16 @@ CURRENT_DOCKER = {  # what a code cell may no longer run: the course teaches Doc
 }
 
 
+CLASSIC_BUILDER_LOOK_BACK = "08-dockerfiles"  # the one notebook with a labelled classic-builder cell
+
+
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_code_cells_run_current_docker(assignment: str) -> None:
     for cell in code_cells(assignment):
         for pattern, why in CURRENT_DOCKER.items():
             assert not re.search(pattern, cell.source, re.M), f"{why}: {cell.source[:120]}"
+        if assignment != CLASSIC_BUILDER_LOOK_BACK:
+            assert "DOCKER_BUILDKIT=0" not in cell.source, "current Docker builds with BuildKit"
 
 
 def test_current_docker_patterns_catch_what_they_name() -> None:
