@@ -281,7 +281,7 @@ def test_the_course_gradebook_has_notebooks_and_exercises(
 
 
 SOLVED_IN_THE_SANDBOX = {
-    "docker-compose through the guard": ("11-orchestration", 10),
+    "docker compose through the guard": ("11-orchestration", 12),
     "check cells that build Dockerfiles on the sandbox's engine": ("08-dockerfiles", 46),
     "bind mounts of the notebook's folders": ("10-storage", 15),
     "an answer of the kernel's read by globals().get (web_port)": ("03-ports", 17),

@@ -79,3 +79,37 @@ def test_no_cell_needs_a_terminal_or_repeats_the_notes_mistakes(assignment: str)
     for cell in load(assignment).cells:
         for pattern, why in STALE.items():
             assert not re.search(pattern, cell.source), why
+
+
+CURRENT_DOCKER = {  # what a code cell may no longer run: the course teaches Docker 26 to 29
+    r"(^|[\s;&|(])docker-compose\s": "Compose v1 is end-of-life: run `docker compose` (v2)",
+    r"^version:\s": "Compose v2 ignores the version key and warns: leave it out",
+    r"\.NetworkSettings\.IPAddress\b": "deprecated: read .NetworkSettings.Networks.<name>.IPAddress",
+}
+
+
+CLASSIC_BUILDER_LOOK_BACK = "08-dockerfiles"  # the one notebook with a labelled classic-builder cell
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_code_cells_run_current_docker(assignment: str) -> None:
+    for cell in code_cells(assignment):
+        for pattern, why in CURRENT_DOCKER.items():
+            assert not re.search(pattern, cell.source, re.M), f"{why}: {cell.source[:120]}"
+        if assignment != CLASSIC_BUILDER_LOOK_BACK:
+            assert "DOCKER_BUILDKIT=0" not in cell.source, "current Docker builds with BuildKit"
+
+
+def test_current_docker_patterns_catch_what_they_name() -> None:
+    stale = [
+        "cd shop\ndocker-compose -p shop up -d",
+        "%%writefile compose.yaml\nversion: '3.8'\nservices: {}",
+        "docker inspect -f '{{.NetworkSettings.IPAddress}}' web",
+    ]
+    current = [
+        "docker compose -p shop up -d  # not docker-compose.yml",
+        "docker inspect -f '{{.NetworkSettings.Networks.bridge.IPAddress}}' web",
+    ]
+    for source, pattern in zip(stale, CURRENT_DOCKER, strict=True):
+        assert re.search(pattern, source, re.M)
+    assert not any(re.search(p, source, re.M) for p in CURRENT_DOCKER for source in current)
