@@ -6,19 +6,16 @@ which is what the student reads.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
-import io
 import re
-import tarfile
-from typing import IO, Any, cast
+from typing import Any
 
 import docker.errors
 from docker import DockerClient
 from docker.models.containers import Container
 from docker.models.images import Image
 
-from grader.checks import archive
+from grader.checks import archive, saved_image
 from grader.checks.toolkit import NoAnswer, Reply, http_get
 from grader.text import shorten
 
@@ -240,62 +237,31 @@ def file_holds(image: Image, path: str, text: str) -> None:
         raise AssertionError(f"{path} in {_named(image)} holds {shorten(content, 120)!r}")
 
 
-SAVED_BYTES = 4 * 1024**3
-"""The most bytes `secret_nowhere` reads of an image's files (its layers unpacked) before it gives up."""
-SCAN_CHUNK = 1024 * 1024
-GZIP = b"\x1f\x8b"
 MIN_SECRET = 8
 
 
 def secret_nowhere(image: Image, secret: bytes) -> None:
-    """`secret` is in none of the files `docker save` writes of `image`: not in a layer (gzipped
-    layers, as the containerd image store keeps them, unpacked first), not in its configuration,
-    whose history holds every instruction and build argument. The engine's API sends them; nothing
-    of the image runs, so no tool of the image answers. The bytes are looked for as they are."""
+    """`secret` is in none of the files `docker save` writes of `image`, as it is, in hex or in
+    base64 (`grader.checks.saved_image`, as dockerfiles.secret's checks search): not in a layer, what
+    a later step deleted too, nor in its configuration, whose history holds every instruction and
+    build argument. The engine's API sends them; nothing of the image runs."""
     if len(secret) < MIN_SECRET:
         raise ValueError(f"a secret of {len(secret)} bytes would be found by chance; {MIN_SECRET} at least")
     client = image.client
     if client is None:
         raise ValueError("the image has no client")
-    api = client.api
-    response = api._get(api._url("/images/{0}/get", image.id), stream=True)
-    try:
-        api._raise_for_status(response)
-        where = find_in_saved(cast(IO[bytes], response.raw), secret)
-    finally:
-        response.close()
+    found = saved_image.search(client, str(image.id), secret)
+    where = [
+        *(
+            f"layer {layer.number} of {layer.of} ({_made_by(layer.step)}) in {', '.join(layer.paths[:3])}"
+            for layer in found.layers
+        ),
+        *found.config,
+        *(f"{part}, which could not be read" for part in found.unreadable),
+    ]
     if where:
-        raise AssertionError(f"{_named(image)}'s {where} holds the secret's value")
+        raise AssertionError(f"the secret's value is in {_named(image)}: " + "; ".join(where))
 
 
-def find_in_saved(saved: IO[bytes], secret: bytes) -> str:
-    """Which part of a `docker save` tar stream holds `secret` ("" when none does): "layer" or
-    "configuration (history included)"."""
-    left = SAVED_BYTES
-    with tarfile.open(fileobj=saved, mode="r|") as tar:
-        for member in tar:
-            handle = tar.extractfile(member) if member.isfile() else None
-            if handle is None:
-                continue
-            head = cast(io.BufferedReader, handle).peek(2)[:2]  # tarfile's files are buffered readers
-            kind = "configuration (history included)" if head[:1] == b"{" else "layer"
-            found, read = _holds(gzip.GzipFile(fileobj=handle) if head == GZIP else handle, secret, left)
-            if found:
-                return kind
-            left -= read
-    return ""
-
-
-def _holds(source: IO[bytes] | gzip.GzipFile, secret: bytes, most: int) -> tuple[bool, int]:
-    """Whether `source` holds `secret` (also across the chunks it is read in), and the bytes read;
-    AssertionError past `most` bytes."""
-    keep, tail, read = len(secret) - 1, b"", 0
-    while chunk := source.read(SCAN_CHUNK):
-        read += len(chunk)
-        if read > most:
-            raise AssertionError(f"the image's files are over {SAVED_BYTES >> 30} GiB: too big to search")
-        window = tail + chunk
-        if secret in window:
-            return True, read
-        tail = window[-keep:]
-    return False, read
+def _made_by(step: str) -> str:
+    return f"made by `{shorten(step, 100)}`" if step else "its step unknown"
