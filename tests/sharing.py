@@ -45,6 +45,7 @@ BY_FILE = (  # a module-scoped fixture (a sandbox, a built image) each: one work
     "tests/checks/test_plugin.py",
     "tests/course/pictures/",
     "tests/course/test_assertions_stores.py",
+    "tests/grading/test_grade_image.py",
     "tests/host/baseimages/",
     "tests/sandbox/guard/test_buildkit_cli.py",
     "tests/sandbox/guard/test_differential.py",
