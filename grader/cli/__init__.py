@@ -350,5 +350,27 @@ def notebooks(force: bool) -> int:
     return command.main(force=force)
 
 
+@main.command(short_help="Open the course's notebooks in JupyterLab, on a current Docker engine.")
+@click.option(
+    "--engine",
+    type=click.Choice(["auto", "host", "course"]),
+    default="auto",
+    show_default=True,
+    help="host: your own engine; course: a current engine of the course's own; auto: yours when it is "
+    "25 or newer with buildx and compose, else the course's.",
+)
+def lab(engine: str) -> int:
+    """Open your notebooks (notebooks/release, see `grader notebooks`) in JupyterLab.
+
+    The notebooks need Docker 25 or newer with `docker buildx` and `docker compose`. Your own engine
+    runs them when it has these; otherwise the course starts a current engine of its own (Docker
+    26.1 in a container) and runs the notebooks' kernels beside it. Ctrl-C stops JupyterLab and
+    removes the course engine with everything made in it.
+    """
+    from grader.commands import lab as command
+
+    return command.main(engine=engine)  # type: ignore[arg-type]
+
+
 main.add_command(cluster.worker)
 main.add_command(cluster.cluster)
