@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rich.console import Console
 from rich.text import Text
 
@@ -10,7 +12,12 @@ from grader.commands.notebooks import COURSE
 from grader.course.lab import Engine, lab
 
 
-def main(*, engine: Engine = "auto") -> int:
-    """Serve notebooks/release in JupyterLab until it stops (Ctrl-C); JupyterLab's exit code."""
+def main(*, engine: Engine = "auto", folder: Path | None = None, jupyter_args: tuple[str, ...] = ()) -> int:
+    """Serve `folder` (notebooks/release unless given) in JupyterLab until it stops (Ctrl-C);
+    JupyterLab's exit code."""
     console = Console()
-    return lab(COURSE / "release", engine, lambda said: console.print(Text(said)))
+
+    def say(said: str) -> None:
+        console.print(Text(said))
+
+    return lab(folder or COURSE / "release", engine, say, jupyter_args)

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Literal
 
 import docker
-import docker.errors
 
 from grader.course.lab_engine import TRANSPORT, course_engine
 from grader.errors import SetupError
@@ -104,21 +103,16 @@ def serve(command: list[str], env: dict[str, str] | None = None) -> int:
         raise
 
 
-def lab(folder: Path, asked: Engine, say: Callable[[str], None]) -> int:
-    """Serve the notebooks in `folder` in JupyterLab on the engine `choose` picks; its exit code."""
+def lab(folder: Path, asked: Engine, say: Callable[[str], None], options: tuple[str, ...] = ()) -> int:
+    """Serve the notebooks in `folder` in JupyterLab (given `options`) on the engine `choose` picks;
+    JupyterLab's exit code."""
     host = host_engine.connect()  # the course engine runs on it too
     where, why = choose(asked, facts(host))
     say(f"Engine: {'your own' if where == 'host' else 'the course engine'} ({why}).")
     if where == "host":
-        return serve(jupyter_lab(folder))
-    try:
-        with course_engine(host, folder) as started:
-            say(f"The course engine (Docker {started.client.version()['Version']}) is up; Ctrl-C stops it.")
-            runtime = {"JUPYTER_RUNTIME_DIR": str(started.runtime), "JUPYTER_PATH": str(started.runtime)}
-            return serve(
-                jupyter_lab(folder, f"--KernelManager.transport={TRANSPORT}"), {**os.environ, **runtime}
-            )
-    except docker.errors.ImageNotFound as missing:
-        raise SetupError(
-            f"An image of the course is missing ({missing}): run `grader images prepare`."
-        ) from None
+        return serve(jupyter_lab(folder, *options))
+    with course_engine(host, folder) as started:
+        say(f"The course engine (Docker {started.client.version()['Version']}) is up; Ctrl-C stops it.")
+        runtime = {"JUPYTER_RUNTIME_DIR": str(started.runtime), "JUPYTER_PATH": str(started.runtime)}
+        command = jupyter_lab(folder, f"--KernelManager.transport={TRANSPORT}", *options)
+        return serve(command, {**os.environ, **runtime})

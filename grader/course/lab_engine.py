@@ -30,16 +30,17 @@ from pathlib import Path
 from typing import Any
 
 import docker
+import docker.errors
 from docker.models.containers import Container
-from jupyter_client.manager import KernelManager
 from jupyter_client.kernelspec import KernelSpecManager
+from jupyter_client.manager import KernelManager
 
 from grader.course.notebook_sandbox import COURSE_IMAGES, KERNEL_MEMORY, KERNEL_PIDS, SCRATCH
 from grader.host import labels
 from grader.host.baseimages import notebook_kernel, sandbox_engine
 from grader.sandbox.containers import LOG_CONFIG
 from grader.sandbox.paths import ENGINE_DIR
-from grader.sandbox.sandbox import INSIDE_VARIABLE, Sandbox, SandboxLimits
+from grader.sandbox.sandbox import INSIDE_VARIABLE, Sandbox, SandboxError, SandboxLimits
 
 KERNEL_NAME = "python3"  # the course's notebooks ask for it: the course engine's kernelspec takes its place
 TRANSPORT = "ipc"  # ZeroMQ over Unix sockets next to the connection file, in the shared runtime folder
@@ -73,8 +74,11 @@ class CourseEngine:
 @contextlib.contextmanager
 def course_engine(host: docker.DockerClient, folder: Path) -> Iterator[CourseEngine]:
     """A course engine for the notebooks in `folder`; everything of it removed on exit (Ctrl-C too)."""
-    folder = folder.resolve()
-    run_id = labels.new_run_id()
+    folder, run_id, kernel_image = folder.resolve(), labels.new_run_id(), notebook_kernel.image_tag()
+    try:
+        host.images.get(kernel_image)
+    except docker.errors.ImageNotFound:
+        raise SandboxError(f"The image {kernel_image} is missing: run `grader images prepare`.") from None
     with Sandbox(
         host, sandbox_engine.TAG, run_id=run_id, limits=LIMITS, outside=True, userns=False, folders=[folder]
     ) as sandbox:
@@ -82,7 +86,7 @@ def course_engine(host: docker.DockerClient, folder: Path) -> Iterator[CourseEng
         # named like the sandbox's socket folder, so closing the sandbox removes it too
         runtime = Path(tempfile.mkdtemp(prefix=f"grader-{os.getpid()}-{run_id}-lab-"))
         kernel = host.containers.run(
-            notebook_kernel.image_tag(),
+            kernel_image,
             ["sleep", "infinity"],
             detach=True,
             init=True,  # reaps what the kernels' `!` commands leave
