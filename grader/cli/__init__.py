@@ -350,7 +350,7 @@ def notebooks(force: bool) -> int:
     return command.main(force=force)
 
 
-@main.command(short_help="Open the course's notebooks in JupyterLab, on a current Docker engine.")
+@main.command(short_help="Open your notebooks in JupyterLab, on a current Docker engine.")
 @click.option(
     "--engine",
     type=click.Choice(["auto", "host", "course"]),
