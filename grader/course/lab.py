@@ -86,10 +86,11 @@ def jupyter_lab(folder: Path, *extra: str) -> list[str]:
     ]
 
 
-def serve(command: list[str], env: dict[str, str] | None = None) -> int:
-    """Run JupyterLab until it stops; on Ctrl-C, stop it cleanly (SIGTERM) and pass the interrupt on."""
+def serve(command: list[str], folder: Path, env: dict[str, str] | None = None) -> int:
+    """Run JupyterLab in the course folder above `folder` (where nbgrader finds its configuration) until
+    it stops; on Ctrl-C, stop it cleanly (SIGTERM) and pass the interrupt on."""
     try:
-        server = subprocess.Popen(command, env=env)
+        server = subprocess.Popen(command, cwd=folder.resolve().parent, env=env)
     except OSError as failed:
         raise SetupError(f"JupyterLab could not be started: {failed}") from None
     try:
@@ -110,9 +111,9 @@ def lab(folder: Path, asked: Engine, say: Callable[[str], None], options: tuple[
     where, why = choose(asked, facts(host))
     say(f"Engine: {'your own' if where == 'host' else 'the course engine'} ({why}).")
     if where == "host":
-        return serve(jupyter_lab(folder, *options))
+        return serve(jupyter_lab(folder, *options), folder)
     with course_engine(host, folder) as started:
         say(f"The course engine (Docker {started.client.version()['Version']}) is up; Ctrl-C stops it.")
         runtime = {"JUPYTER_RUNTIME_DIR": str(started.runtime), "JUPYTER_PATH": str(started.runtime)}
         command = jupyter_lab(folder, f"--KernelManager.transport={TRANSPORT}", *options)
-        return serve(command, {**os.environ, **runtime})
+        return serve(command, folder, {**os.environ, **runtime})

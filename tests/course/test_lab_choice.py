@@ -52,8 +52,8 @@ def test_on_an_old_engine_the_lab_runs_on_a_course_engine_then_removes_it(
         pytest.skip("this machine's engine is current: auto would choose it")
     served: list[dict[str, str]] = []
 
-    def jupyter(command: list[str], env: dict[str, str] | None = None) -> int:
-        assert env is not None and f"--notebook-dir={tmp_path}" in command
+    def jupyter(command: list[str], folder: Path, env: dict[str, str] | None = None) -> int:
+        assert env is not None and f"--notebook-dir={tmp_path}" in command and folder == tmp_path
         assert "--KernelManager.transport=ipc" in command
         spec = json.loads((Path(env["JUPYTER_PATH"]) / "kernels" / "python3" / "kernel.json").read_text())
         assert spec["display_name"] == "Python 3 (course engine)"

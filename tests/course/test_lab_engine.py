@@ -12,7 +12,7 @@ import nbformat
 import pytest
 from nbformat import NotebookNode
 
-from grader.course.lab_engine import KERNEL_NAME, CourseEngine, course_engine
+from grader.course.lab_engine import KERNEL_NAME, CourseEngine, course_engine, kernel_manager
 from grader.host import leftovers
 from tests.course.notebooks import run_notebook
 
@@ -122,3 +122,24 @@ def test_a_stopped_course_engine_leaves_nothing_on_the_host(
     assert not any(folder.exists() for folder in folders), "socket and runtime folders removed"
     print(f"the course engine started in {took:.1f} s")
     assert took < 60
+
+
+def test_an_interrupt_stops_the_running_cell_and_the_kernel_goes_on(lab_engine: CourseEngine) -> None:
+    manager = kernel_manager(lab_engine)
+    manager.start_kernel(cwd=str(lab_engine.folder))
+    client = manager.client()
+    try:
+        client.start_channels()
+        client.wait_for_ready(timeout=60)
+        started = time.monotonic()
+        sleeping = client.execute("import time; time.sleep(60)")
+        time.sleep(2)
+        manager.interrupt_kernel()  # a message on the control channel: `docker exec` passes no signal
+        reply = client.get_shell_msg(timeout=30)
+        assert reply["parent_header"]["msg_id"] == sleeping
+        assert reply["content"]["ename"] == "KeyboardInterrupt" and time.monotonic() - started < 30
+        again = client.execute_interactive("print(6 * 7)", timeout=30)
+        assert again["content"]["status"] == "ok"
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=False)
