@@ -4,6 +4,7 @@ kernels run cells as on a student's machine, and which leaves nothing on the hos
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from nbformat import NotebookNode
 
 from grader.course.lab_engine import KERNEL_NAME, CourseEngine, course_engine, kernel_manager
 from grader.host import leftovers
+from grader.sandbox.sandbox import CAPABILITIES
 from tests.course.notebooks import run_notebook
 
 pytestmark = pytest.mark.docker
@@ -143,3 +145,18 @@ def test_an_interrupt_stops_the_running_cell_and_the_kernel_goes_on(lab_engine: 
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=False)
+
+
+def test_the_engine_and_its_kernel_are_confined(
+    host_engine: docker.DockerClient, lab_engine: CourseEngine
+) -> None:
+    engine = host_engine.containers.get(lab_engine.sandbox.container_id).attrs["HostConfig"]
+    assert engine["CapDrop"] == ["ALL"] and set(engine["CapAdd"]) == set(CAPABILITIES)
+    assert engine["Memory"] > 0 and engine["PidsLimit"] > 0 and not engine["Privileged"]
+    assert any(option.startswith("seccomp=") for option in engine["SecurityOpt"])
+    kernel = host_engine.containers.get(str(lab_engine.kernel.id)).attrs
+    assert kernel["Config"]["User"] == f"{os.getuid()}:{os.getgid()}", "the files it writes are the student's"
+    confined = kernel["HostConfig"]
+    assert confined["CapDrop"] == ["ALL"] and not confined["CapAdd"] and confined["ReadonlyRootfs"]
+    assert "no-new-privileges" in confined["SecurityOpt"] and confined["Memory"] > 0
+    assert confined["NetworkMode"] == f"container:{lab_engine.sandbox.container_id}"
