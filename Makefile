@@ -40,7 +40,7 @@ demo: setup
 
 lab: setup
 	$(GRADER) notebooks
-	cd notebooks && ../$(VENV)/bin/jupyter lab --allow-root --notebook-dir=release
+	$(GRADER) lab $(if $(ENGINE),--engine $(ENGINE))
 
 bench: setup
 	$(PY) -m benchmarks

@@ -8,7 +8,7 @@ other test looks at, and run side by side freely. Two kinds may not:
   images`, the leftovers sweep): every other test uses those images, so these run with the engine
   to themselves;
 - *host*: tests that make unlabelled objects on the host as a student would, or read the whole
-  engine as a live check does (notebooks run on the host engine, the live quiz and live checks,
+  engine as a live check does (notebook check cells on the host engine, the live quiz and live checks,
   JupyterLab, checks tested against the host engine): one worker runs them
   all, one after another (xdist group `host-engine`).
 
@@ -62,7 +62,6 @@ ALONE = (  # build, tag or drop images on the host engine, or sweep it
     "tests/commands/test_images.py",
 )
 HOST = (  # make unlabelled containers, networks, volumes or images on the host engine
-    "tests/course/test_running_notebooks.py",
     "tests/course/test_notebook.py",
     "tests/course/test_assertions.py",
     "tests/quiz/test_live.py",
@@ -126,14 +125,14 @@ def lock_file(controller: int, name: str = "") -> Path:
 
 
 RUN_FLOW = "run-flow"
-"""Notebook 01 run on the host engine makes containers named `runflow-*`, which the autograde of 01
-checks never reach the host: the two take this lock, so they never run at the same time."""
+"""Notebook 01 run on the host engine (JupyterLab's test) makes containers named `runflow-*`, which
+the autograde of 01 checks never reach the host: the two take this lock, so they never run at the
+same time. The notebook tests run it on a course engine of their own (`tests.course.conftest`)."""
 
 
 def runs_notebook_01(item: pytest.Item) -> bool:
     """Whether `item` runs notebook 01 on the host engine, or autogrades it watching the host."""
-    path = item.nodeid.split("::", 1)[0]
-    on_host = path == "tests/course/test_lab.py" or "[01-run-flow]" in item.nodeid
+    on_host = item.nodeid.split("::", 1)[0] == "tests/course/test_lab.py"
     return on_host or "run_flow_class" in getattr(item, "fixturenames", ())
 
 

@@ -27,19 +27,21 @@ class FakeItem:
         return object() if name == "docker" and self.docker else None
 
 
-NOTEBOOK = FakeItem("tests/course/test_running_notebooks.py::test_x[02-containers]")
+NOTEBOOK = FakeItem("tests/course/test_notebook.py::test_x[02-containers]")
+COURSE_ENGINE = FakeItem("tests/course/test_running_notebooks.py::test_x[01-run-flow]")
 LEAK = "leaves_nothing"
 LEAK_CHECKED = FakeItem("tests/grading/test_grade.py::test_x", fixturenames=[LEAK])
 FREE = FakeItem("tests/exercises/test_variants.py::test_x")
-NO_ENGINE = FakeItem("tests/course/test_running_notebooks.py::test_y", docker=False)
+NO_ENGINE = FakeItem("tests/course/test_notebook.py::test_y", docker=False)
 BUILDS_IMAGES = FakeItem(
     "tests/host/baseimages/test_debian_image.py::test_x", fixturenames=["leaves_nothing"]
 )
 
 
 def test_each_test_is_of_the_kind_its_use_of_the_engine_says() -> None:
-    kinds = [sharing.kind(item) for item in (NOTEBOOK, LEAK_CHECKED, FREE, NO_ENGINE, BUILDS_IMAGES)]
-    assert kinds == ["host", "shared", "shared", "free", "alone"]
+    items = (NOTEBOOK, LEAK_CHECKED, FREE, NO_ENGINE, BUILDS_IMAGES, COURSE_ENGINE)
+    kinds = [sharing.kind(item) for item in items]
+    assert kinds == ["host", "shared", "shared", "free", "alone", "shared"], "the course engine is labelled"
 
 
 def test_image_builds_go_first_then_the_host_group() -> None:
@@ -64,6 +66,7 @@ def test_one_worker_takes_each_group_whole() -> None:
     assert scope(None, "tests/course/test_assertions.py::x") == sharing.HOST_GROUP  # type: ignore[arg-type]
     assert scope(None, "tests/course/test_nbgrade.py::x") == "nbgrade"  # type: ignore[arg-type]
     assert scope(None, FREE.nodeid) == FREE.nodeid  # type: ignore[arg-type]
+    assert scope(None, COURSE_ENGINE.nodeid) == COURSE_ENGINE.nodeid, "spread over workers"  # type: ignore[arg-type]
 
 
 def test_every_path_named_exists() -> None:
@@ -104,10 +107,11 @@ def test_run_serially_no_lock_is_taken(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_notebook_01_on_the_host_and_its_autograde_never_overlap(monkeypatch: pytest.MonkeyPatch) -> None:
-    on_host = FakeItem("tests/course/test_running_notebooks.py::test_x[01-run-flow]")
+    on_host = FakeItem("tests/course/test_lab.py::test_x")
     autograde = FakeItem("tests/course/test_nbgrade.py::test_y", fixturenames=["run_flow_class"])
     assert sharing.runs_notebook_01(on_host) and sharing.runs_notebook_01(autograde)  # type: ignore[arg-type]
     assert not sharing.runs_notebook_01(NOTEBOOK)  # type: ignore[arg-type]
+    assert not sharing.runs_notebook_01(COURSE_ENGINE), "01 on the course engine"  # type: ignore[arg-type]
     monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw0")
     lock = sharing.lock_file(os.getppid(), sharing.RUN_FLOW)
     try:

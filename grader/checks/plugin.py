@@ -207,6 +207,8 @@ class GradingPlugin:
             yield host
         finally:
             host.close()
+            with contextlib.suppress(docker.errors.DockerException):  # a lasting engine: the course's
+                container.remove(force=True)
 
 
 def found_in(error: BaseException | None) -> str:

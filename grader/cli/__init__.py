@@ -350,5 +350,34 @@ def notebooks(force: bool) -> int:
     return command.main(force=force)
 
 
+@main.command(short_help="Open your notebooks in JupyterLab, on a current Docker engine.")
+@click.option(
+    "--engine",
+    type=click.Choice(["auto", "host", "course"]),
+    default="auto",
+    show_default=True,
+    help="host: your own engine; course: a current engine of the course's own; auto: yours when it is "
+    "25 or newer with buildx and compose, else the course's.",
+)
+@click.option(
+    "--folder",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Serve the notebooks of this folder instead of notebooks/release.",
+)
+@click.argument("jupyter_args", nargs=-1, metavar="[-- JUPYTERLAB_OPTIONS...]")
+def lab(engine: str, folder: Path | None, jupyter_args: tuple[str, ...]) -> int:
+    """Open your notebooks (notebooks/release, see `grader notebooks`) in JupyterLab; options after
+    `--` go to JupyterLab (`grader lab -- --port 9999`).
+
+    The notebooks need Docker 25 or newer with `docker buildx` and `docker compose`. Your own engine
+    runs them when it has these; otherwise the course starts a current engine of its own (Docker
+    26.1 in a container) and runs the notebooks' kernels beside it. Ctrl-C stops JupyterLab and
+    removes the course engine with everything made in it.
+    """
+    from grader.commands import lab as command
+
+    return command.main(engine=engine, folder=folder, jupyter_args=jupyter_args)  # type: ignore[arg-type]
+
+
 main.add_command(cluster.worker)
 main.add_command(cluster.cluster)

@@ -13,7 +13,7 @@ from grader.cli import failures
 from grader.exit_codes import epilog
 
 SECTIONS = {  # `grader --help` lists the commands by audience; any other under "Other commands"
-    "For students": ("check", "exercises", "quiz", "notebooks"),
+    "For students": ("check", "exercises", "quiz", "notebooks", "lab"),
     "For instructors": ("batch", "autograde", "replay", "demo", "worker", "cluster"),
     "For this machine": ("doctor", "images", "gc"),
 }

@@ -124,11 +124,13 @@ def _engine(
     limits = exercise.limits
     if given is not None or sandbox.inside():
         up = given or GivenEngine(host)
+        before = _image_ids(up.client)
         try:
             yield up.client, _builder_on(host, up, exercise, context), up.base_images
         finally:
             with contextlib.suppress(docker.errors.DockerException):
                 up.client.images.remove(exercise.tag, force=True)
+            _remove_new_dangling(up.client, before)
         return
     outside = exercise.build_network or exercise.run_network  # else no route off the machine
     holds = SandboxLimits(submission_disk=f"{max(128, len(context) // MIB + 16)}m")  # the context, whole
@@ -224,3 +226,24 @@ def _failed(result: Result, exercise: Exercise, built: BuildResult, dockerfile: 
 def not_run(checks: list[CheckResult], why: str) -> list[CheckResult]:
     """`checks` with every one that did not pass marked as not run, for `why` (outputs show no hint)."""
     return [check if check.passed else replace(check, not_run=True, found=why) for check in checks]
+
+
+def _image_ids(client: docker.DockerClient) -> set[str]:
+    """The IDs of every image on the engine, intermediate ones too."""
+    try:
+        return {str(image) for image in client.api.images(all=True, quiet=True)}
+    except docker.errors.DockerException:
+        return set()
+
+
+def _remove_new_dangling(client: docker.DockerClient, before: set[str]) -> None:
+    """Remove the untagged images a check's build left on an engine that lasts (the course engine's):
+    a multi-stage build's earlier stages, on the classic builder. The student's images were there
+    `before`, or are tagged."""
+    try:
+        dangling = {str(image) for image in client.api.images(quiet=True, filters={"dangling": True})}
+    except docker.errors.DockerException:
+        return
+    for image in sorted(dangling - before):
+        with contextlib.suppress(docker.errors.DockerException):
+            client.images.remove(image)

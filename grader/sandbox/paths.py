@@ -10,6 +10,7 @@ SOCKET_DIR = "/run/sandbox"
 SUBMISSION_DIR = "/submission"
 PROBE_SOURCE = "/grader/probe"
 GUARD_DIR = "/run/guard"  # where containers working on a sandbox's engine find the guard's socket
+ENGINE_DIR = "/run/course-engine"  # where the course engine's kernel finds its engine's socket (no guard)
 
 PROBE_DIR = "/.grader"
 PROBE_BUSYBOX = f"{PROBE_DIR}/busybox"

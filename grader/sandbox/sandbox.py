@@ -33,7 +33,7 @@ from grader.errors import SetupError
 from grader.host import labels, leftovers
 from grader.host.userns import REMAPPED_ROOT, userns_support
 from grader.sandbox import stores
-from grader.sandbox.paths import GUARD_DIR, SOCKET_DIR, SUBMISSION_DIR
+from grader.sandbox.paths import ENGINE_DIR, GUARD_DIR, SOCKET_DIR, SUBMISSION_DIR
 from grader.text import decode, last_lines
 
 START_TIMEOUT_S = 60
@@ -87,13 +87,15 @@ class Sandbox:
         outside: bool = False,
         userns: bool | None = None,
         image_store: stores.ImageStore | None = None,
+        folders: Collection[Path] = (),
     ) -> None:
         """`outside`: whether the sandbox may reach the world beyond this machine (an exercise that
         declares network); without it the sandbox has no route off its own network. `userns`: the
         nested engine runs its containers in a user namespace (`--userns-remap`), their root
         REMAPPED_ROOT on the host; None (the default) where the machine allows it (`userns_support`)
         and the store is the classic one (`stores`: BuildKit's RUN fails remapped on containerd's).
-        `image_store`: the nested engine's, `stores.default()` unless given."""
+        `image_store`: the nested engine's, `stores.default()` unless given. `folders`: host folders the
+        nested engine sees at their own paths, read-write (the course engine's notebooks, for binds)."""
         self.host = host
         self.outside = outside
         self.userns = userns
@@ -102,6 +104,7 @@ class Sandbox:
         self.run_id = run_id
         self.limits = limits
         self.submission = submission
+        self.folders = tuple(folders)
         self.client: docker.DockerClient | None = None
         self._container: Container | None = None
         self._volume: Volume | None = None
@@ -131,6 +134,7 @@ class Sandbox:
         mounts = {
             self._volume.name: {"bind": "/var/lib/docker", "mode": "rw"},
             str(self._socket_dir): {"bind": SOCKET_DIR, "mode": "rw"},
+            **{str(folder): {"bind": str(folder), "mode": "rw"} for folder in self.folders},
         }
         if self.submission is not None:
             self.submission_volume = self._tmpfs(self.limits.submission_disk).name
@@ -273,7 +277,8 @@ class Sandbox:
                     return client
             self._container.reload()
             if self._container.status == "exited":
-                raise SandboxError(f"The sandbox engine stopped while starting:\n{self._logs()}")
+                logs = last_lines(decode(self._container.logs(tail=20)), 20)
+                raise SandboxError(f"The sandbox engine stopped while starting:\n{logs}")
             time.sleep(0.02)
         raise SandboxError(f"The sandbox engine did not answer within {START_TIMEOUT_S} s.")
 
@@ -307,20 +312,13 @@ class Sandbox:
                 self._container.kill()
 
     def close(self) -> None:
-        """Remove the sandbox container, its volume and its socket folder.
-
-        Found by the run's label and name rather than by what `start` kept, so
-        that an interrupt halfway through `start` leaves nothing behind either.
-        """
+        """Remove the sandbox container, its volume and its socket folder: found by the run's label and
+        name rather than by what `start` kept, so an interrupt halfway through `start` leaves nothing."""
         if self.client is not None:
             self.client.close()
             self.client = None
         remove_runs(self.host, {self.run_id})
         self._container, self._volume, self._socket_dir = None, None, None
-
-    def _logs(self) -> str:
-        assert self._container is not None
-        return last_lines(decode(self._container.logs(tail=20)), 20)
 
 
 def _answers(client: docker.DockerClient) -> bool:
@@ -334,11 +332,11 @@ def _answers(client: docker.DockerClient) -> bool:
 
 
 def inside() -> bool:
-    """Whether the engine at hand is already a grading run's sandbox, where no other can start: the
-    variable says so and the engine is reached through a guard's socket, as in `grader autograde`'s
-    kernels (the variable alone, set by mistake on a grading host, must not skip the sandbox)."""
-    through_guard = os.environ.get("DOCKER_HOST", "").startswith(f"unix://{GUARD_DIR}/")
-    return os.environ.get(INSIDE_VARIABLE) == "1" and through_guard
+    """Whether the engine at hand is already a sandbox, where no other can start: the variable says so
+    and the engine is reached through a guard's socket (`grader autograde`'s kernels) or the course
+    engine's (`grader lab`'s); the variable alone, set by mistake on a grading host, is not enough."""
+    at = os.environ.get("DOCKER_HOST", "").startswith((f"unix://{GUARD_DIR}/", f"unix://{ENGINE_DIR}/"))
+    return os.environ.get(INSIDE_VARIABLE) == "1" and at
 
 
 _host_guarded = threading.Lock()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import nbclient
 import nbformat
 from nbformat import NotebookNode
 
+from grader.course.lab_engine import CourseEngine, kernel_manager
 from grader.model.exercise import ROOT
 from grader.quiz.bank import TOPICS
 
@@ -70,15 +72,17 @@ def _value(cell: NotebookNode) -> str:
     return results[-1].data.get("text/plain", "") if results else ""
 
 
-def run_notebook(path: Path, workdir: Path) -> Run:
-    """Run a copy of the notebook's folder in `workdir`, every cell, as a student would."""
-    if workdir != path.parent:
-        shutil.copytree(path.parent, workdir, dirs_exist_ok=True)
+def run_notebook(path: Path, engine: CourseEngine) -> Run:
+    """Run a copy of the notebook's folder, every cell, as a student would in `grader lab` on the
+    course engine: the copy in the engine's folder (binds of `$PWD/...` work there), its kernel
+    started by the course engine's kernelspec."""
+    workdir = engine.folder / f"{path.parent.name}-{uuid.uuid4().hex[:8]}"
+    shutil.copytree(path.parent, workdir)
     notebook = nbformat.read(workdir / path.name, as_version=4)
     client = nbclient.NotebookClient(
         notebook,
+        km=kernel_manager(engine),
         timeout=RUN_TIMEOUT_S,
-        kernel_name="python3",
         allow_errors=True,
         resources={"metadata": {"path": str(workdir)}},
     )

@@ -1,4 +1,5 @@
-"""`make lab` as a student meets it: JupyterLab in Chromium runs a handed-out notebook top to bottom.
+"""`make lab` as a student meets it: JupyterLab in Chromium runs a handed-out notebook top to bottom,
+on the student's own engine and on the course engine (`grader lab --engine course`).
 
 The page shows the check cells' feedback tables and the quiz widgets, nbgrader's
 Validate button is in the toolbar, no traceback appears, and the clean-up cell leaves
@@ -22,12 +23,13 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from grader.commands.notebooks import release
+from grader.host import labels
 from tests.course.test_running_notebooks import state
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
 ASSIGNMENT = "01-run-flow"
-START_TIMEOUT_S = 60
+START_TIMEOUT_S = 90  # the course engine starts first
 RUN_TIMEOUT_MS = 240_000
 KERNEL_START_TIMEOUT_MS = 120_000
 KERNEL_IDLE = "() => /\\| Idle/.test(document.querySelector('#jp-main-statusbar')?.innerText ?? '')"
@@ -39,38 +41,63 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture
-def lab(course_dir: Path) -> Iterator[str]:
-    """JupyterLab serving the students' notebooks, as `make lab` starts it; its address."""
+@pytest.fixture(params=["host", "course"])
+def lab(
+    request: pytest.FixtureRequest,
+    course_dir: Path,
+    tmp_path: Path,
+    kernel_image: str,
+    host_engine: docker.DockerClient,
+) -> Iterator[str]:
+    """JupyterLab serving the students' notebooks, as `make lab` starts it (`grader lab`), on the host's
+    engine or on the course engine; its address. Stopped as a student stops it (Ctrl-C, here SIGTERM,
+    which the grader treats alike), which removes the course engine."""
     release(ASSIGNMENT, course=course_dir)
     settings = course_dir / "lab-settings" / "@jupyterlab" / "notebook-extension"
     settings.mkdir(parents=True)
     # every cell in the page, not only those scrolled into view, so the test can read them all
     (settings / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
     port = free_port()
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "jupyter-lab"),
-            "--no-browser",
-            "--allow-root",
-            f"--port={port}",
-            "--ServerApp.port_retries=0",
-            "--ServerApp.ip=127.0.0.1",
-            "--IdentityProvider.token=",
-            "--ServerApp.root_dir=release",
-        ],
-        cwd=course_dir,
-        env={**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(course_dir / "lab-settings")},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    said = tmp_path / "grader-lab.out"
+    with said.open("w") as out:
+        server = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "grader"),
+                "lab",
+                f"--engine={request.param}",
+                "--folder=release",
+                "--",
+                "--no-browser",
+                f"--port={port}",
+                "--ServerApp.port_retries=0",
+                "--ServerApp.ip=127.0.0.1",
+                "--IdentityProvider.token=",
+            ],
+            cwd=course_dir,
+            env={**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(course_dir / "lab-settings")},
+            stdout=out,
+            stderr=subprocess.DEVNULL,
+        )
     address = f"http://127.0.0.1:{port}"
     try:
         wait_for(f"{address}/api/status")
         yield address
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        server.wait(timeout=60)
+    if request.param == "course":
+        assert "(Docker 26." in said.read_text(), said.read_text()
+        assert _labelled(host_engine, server.pid) == [], "stopping the lab removed the course engine"
+
+
+def _labelled(host: docker.DockerClient, pid: int) -> list[str]:
+    """The containers, volumes and networks the process `pid` labelled as its own."""
+    mine = {"label": f"{labels.OWNER_PID}={pid}"}
+    return [
+        *(c.name for c in host.containers.list(all=True, filters=mine)),
+        *(v.name for v in host.volumes.list(filters=mine)),
+        *(n.name for n in host.networks.list(filters=mine)),
+    ]
 
 
 def wait_for(url: str) -> None:
@@ -102,7 +129,7 @@ def test_a_student_runs_the_first_notebook_in_jupyterlab(
         widgets = page.locator(".jupyter-widgets button", has_text="Check").count()
     finally:
         page.close()
-    assert "busybox" in text, "the first command ran on the student's engine"
+    assert "busybox" in text, "the first command ran on the engine"
     assert "A named run: 0/3" in text and "Expected:" in text, "check cells show feedback tables"
     assert "Error" not in text.replace("ExitCode", ""), _around(text, "Error")
     assert widgets >= 8, "the quiz's questions render as widgets"

@@ -1,6 +1,8 @@
-"""Every notebook runs for real: solved, it earns full marks; as handed out, it explains, never crashes.
+"""Every notebook runs for real on the course engine, as `grader lab` runs it: solved, it earns full
+marks; as handed out, it explains, never crashes.
 
-Both runs leave the engine as they found it: the notebook's clean-up cell removes what it made.
+Both runs leave the course engine as they found it (the notebook's clean-up cell removes what it
+made), and the host engine too: nothing of a notebook reaches it.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ import docker
 import pytest
 
 from grader.commands.notebooks import release
+from grader.course.lab_engine import CourseEngine
 from tests import sharing
-from tests.conftest import ours
+from tests.conftest import left_nothing, ours
 from tests.course.notebooks import ASSIGNMENTS, Run, notebook_path, run_notebook
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
@@ -39,17 +42,22 @@ def state(client: docker.DockerClient) -> dict[str, set[str]]:
 
 
 @pytest.fixture
-def unchanged(host_engine: docker.DockerClient) -> Iterator[None]:
-    before = state(host_engine)
-    yield
-    after = state(host_engine)
-    assert {k: after[k] - before[k] for k in after if after[k] - before[k]} == {}, "left behind"
+def unchanged(host_engine: docker.DockerClient, lab_engine: CourseEngine) -> Iterator[None]:
+    """The course engine ends the test as it began it, and the host engine too (`left_nothing`: in a
+    parallel run, what this process labelled; the host group's tests make unlabelled objects meanwhile)."""
+    before = state(lab_engine.client)
+    with left_nothing(host_engine):
+        yield
+    after = state(lab_engine.client)
+    assert {k: after[k] - before[k] for k in after if after[k] - before[k]} == {}, "left on the course engine"
 
 
 @pytest.mark.usefixtures("unchanged")
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_the_solved_notebook_runs_clean_and_earns_full_marks(assignment: str, tmp_path: Path) -> None:
-    run = run_notebook(notebook_path(assignment), tmp_path / assignment)
+def test_the_solved_notebook_runs_clean_and_earns_full_marks(
+    assignment: str, lab_engine: CourseEngine
+) -> None:
+    run = run_notebook(notebook_path(assignment), lab_engine)
     assert run.errors() == []
     scores = run.scores()
     assert scores and all(float(value) == points for value, points in scores.values()), {
@@ -62,11 +70,11 @@ def test_the_solved_notebook_runs_clean_and_earns_full_marks(assignment: str, tm
 @pytest.mark.usefixtures("unchanged")
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_the_handed_out_notebook_runs_without_a_traceback_and_scores_nothing_unearned(
-    assignment: str, course_dir: Path
+    assignment: str, course_dir: Path, lab_engine: CourseEngine
 ) -> None:
     release(assignment, course=course_dir)
     released = course_dir / "release" / assignment / notebook_path(assignment).name
-    run: Run = run_notebook(released, released.parent)
+    run: Run = run_notebook(released, lab_engine)
     assert run.errors() == [], "no traceback reaches a student who has not answered yet"
     for grade_id, (value, points) in run.scores().items():
         assert float(value) < points, f"{grade_id} gives full marks for no answer"

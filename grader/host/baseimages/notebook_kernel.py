@@ -14,7 +14,7 @@ from pathlib import Path
 
 import docker
 
-from grader.host.baseimages import debian, sandbox_engine
+from grader.host.baseimages import debian, sandbox_engine, trixie
 from grader.host.baseimages.recipe import Recipe, build_dockerfile, content_tag, drop_other_versions
 from grader.model.exercise import EXERCISES
 
@@ -33,15 +33,17 @@ DEBIAN_PACKAGES = (
     "python3-click",
     "python3-markdown-it",
     "python3-ipywidgets",
-    "docker-compose",  # notebook 11 runs it
+    "python3-h2",  # the guard's HTTP/2 (grader.sandbox.guard), which check cells import
 )
+PLUGINS = "/usr/libexec/docker/cli-plugins"  # `docker buildx` and `docker compose` (v2)
 DOCKERFILE = (
-    debian.with_packages(DEBIAN_PACKAGES)
+    debian.with_packages(DEBIAN_PACKAGES, base=trixie.NAME)
     + f"""\
 COPY --from={sandbox_engine.TAG} /usr/bin/docker /usr/local/bin/docker
+COPY --from={sandbox_engine.TAG} {PLUGINS}/docker-buildx {PLUGINS}/docker-compose {PLUGINS}/
 COPY grader {HOME}/grader
 COPY exercises {HOME}/exercises
-ENV PYTHONPATH={HOME} PYTHONDONTWRITEBYTECODE=1 DOCKER_BUILDKIT=0
+ENV PYTHONPATH={HOME} PYTHONDONTWRITEBYTECODE=1
 """
 )
 
@@ -63,13 +65,14 @@ def image_tag() -> str:
 def description() -> str:
     """What the image is made of, for its recipe label."""
     return (
-        f"{', '.join(DEBIAN_PACKAGES)} from the Debian archive on {debian.NAME}; the docker CLI of "
-        f"{sandbox_engine.TAG}; the grader package and the course's exercises"
+        f"{', '.join(DEBIAN_PACKAGES)} from the Debian archive on {trixie.NAME}; the docker CLI of "
+        f"{sandbox_engine.TAG} with its buildx and compose plugins; the grader package and the course's "
+        "exercises"
     )
 
 
 def build(client: docker.DockerClient, tag: str | None = None) -> None:
-    """Build the kernel image on the host's debian:bookworm-slim and sandbox engine image."""
+    """Build the kernel image on docker-course/trixie:slim and the sandbox engine image."""
     tag = tag or image_tag()
     build_dockerfile(client, tag, DOCKERFILE, {}, description(), folders=_folders())
     drop_other_versions(client, tag)
@@ -77,4 +80,4 @@ def build(client: docker.DockerClient, tag: str | None = None) -> None:
 
 def recipe() -> Recipe:
     """How the kernel image is made (its name is computed when this is called)."""
-    return Recipe(image_tag(), (), build, needs=(debian.NAME, sandbox_engine.NAME), pullable=False)
+    return Recipe(image_tag(), (), build, needs=(trixie.NAME, sandbox_engine.NAME), pullable=False)

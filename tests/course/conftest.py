@@ -1,0 +1,31 @@
+"""The course engine the notebook tests run on: one per test process (each worker of a parallel run)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import docker
+import docker.errors
+import pytest
+
+from grader.course.lab_engine import CourseEngine, course_engine
+from grader.host.baseimages import notebook_kernel
+
+
+@pytest.fixture(scope="session")
+def kernel_image(host_engine: docker.DockerClient) -> str:
+    """The notebook kernel image of this grader package, built when it is missing."""
+    try:
+        host_engine.images.get(notebook_kernel.image_tag())
+    except docker.errors.ImageNotFound:
+        notebook_kernel.build(host_engine)
+    return notebook_kernel.image_tag()
+
+
+@pytest.fixture(scope="session")
+def lab_engine(
+    host_engine: docker.DockerClient, kernel_image: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[CourseEngine]:
+    """A course engine for notebooks copied into its folder (`tests.course.notebooks.run_notebook`)."""
+    with course_engine(host_engine, tmp_path_factory.mktemp("course-engine")) as engine:
+        yield engine
