@@ -16,11 +16,9 @@ from rich.text import Text
 
 from grader.errors import SetupError
 from grader.exit_codes import Exit
-from grader.host import system
 from grader.model.exercise import ROOT
 
 COURSE = ROOT / "notebooks"
-PACKAGES = ("docker-compose",)  # the orchestration notebook runs Debian's docker-compose
 
 
 def topics(course: Path = COURSE) -> list[str]:
@@ -46,10 +44,6 @@ def release(topic: str, *, course: Path = COURSE, force: bool = False) -> str:
 
 def main(*, force: bool = False, course: Path = COURSE) -> int:
     console = Console()
-    try:
-        system.ensure_packages(*PACKAGES)
-    except system.MissingPackages as missing:
-        console.print(f"[yellow]{missing}[/yellow] (only the orchestration notebook needs it)")
     try:
         for topic in topics(course):
             console.print(f"{topic}: {release(topic, course=course, force=force)}")

@@ -123,7 +123,6 @@ def _host_checks(docker_root: str | None) -> list[Check]:
         _host_package(
             "debootstrap", "to build debian:bookworm-slim and the sandbox engine's docker-course/trixie:slim"
         ),
-        _host_package("docker-compose", "for the orchestration notebook"),
     ]
 
 
