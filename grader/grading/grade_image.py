@@ -27,9 +27,8 @@ from grader.host.baseimages import sandbox_engine
 from grader.model import failure
 from grader.model.exercise import Exercise
 from grader.model.result import CheckResult, Result
-from grader.sandbox import sandbox, walk
+from grader.sandbox import buildx, sandbox, walk
 from grader.sandbox.build import BuildResult, build
-from grader.sandbox.buildx import build_in
 from grader.sandbox.context import ContextRefused, pack
 from grader.sandbox.sandbox import Sandbox, SandboxLimits
 
@@ -38,7 +37,8 @@ from grader.sandbox.sandbox import Sandbox, SandboxLimits
 class GivenEngine:
     """A sandbox's engine that is already up (a notebook's), the IDs of the base images loaded there,
     and the sandbox itself where the grader holds it: then builds are BuildKit's, through the docker
-    CLI (grader.sandbox.buildx, the context on its stdin), else the engine API's classic builder."""
+    CLI (grader.sandbox.buildx, the context on its stdin); in a kernel whose docker CLI has buildx,
+    BuildKit's through that CLI; else the engine API's classic builder."""
 
     client: docker.DockerClient
     base_images: dict[str, str] = field(default_factory=dict)
@@ -141,7 +141,7 @@ def _engine(
         base_images = own.load_images(exercise.images)
         timeout_s, network = limits.build_timeout_s, exercise.build_network
         cli_build = partial(
-            build_in,
+            buildx.build_in,
             host,
             own,
             tag=exercise.tag,
@@ -155,16 +155,21 @@ def _engine(
 def _builder_on(host: docker.DockerClient, up: GivenEngine, exercise: Exercise, context: bytes) -> Builder:
     """How to build `context` on an engine already up (never stopping it at the time limit)."""
     timeout_s, network = exercise.limits.build_timeout_s, exercise.build_network
+    tag, secret = exercise.tag, exercise.secret
     if up.sandbox is not None:
         return partial(
-            build_in,
+            buildx.build_in,
             host,
             up.sandbox,
-            tag=exercise.tag,
+            tag=tag,
             timeout_s=timeout_s,
             network=network,
-            secret=exercise.secret,
+            secret=secret,
             context=context,
+        )
+    if sandbox.inside() and buildx.available():  # a check cell in a kernel with buildx (26.1's CLI)
+        return partial(
+            buildx.build_here, tag=tag, timeout_s=timeout_s, network=network, secret=secret, context=context
         )
     return partial(
         build,

@@ -8,18 +8,28 @@ and builds the context the sandbox holds at /submission. Its plain progress
 output is the build's log. The build has no network unless the exercise
 declares one (`--network none`), no cache (`--no-cache`: what RUN steps print is
 graded), and whatever BuildKit keeps lives in the sandbox's engine, removed with it.
+
+In a notebook's kernel (a check cell), the kernel's own docker CLI builds the same way
+(`build_here`), on the engine its DOCKER_HOST names, where it has buildx (`available`).
 """
 
 from __future__ import annotations
 
 import codecs
 import contextlib
+import functools
 import gzip
+import io
+import os
 import secrets
+import shlex
+import shutil
 import socket
+import subprocess
+import tempfile
 import threading
 import time
-from typing import Any
+from typing import Any, cast
 
 import docker
 import docker.errors
@@ -38,11 +48,16 @@ BUILD_MEMORY = "384m"  # the CLI sends the context and prints progress; BuildKit
 
 SECRET_FILE = "/tmp/build-secret"  # on the builder's own tmpfs, never in the build context
 SECRET_VARIABLE = "GRADER_BUILD_SECRET"
-_WRITE_SECRET = f'umask 077 && printf %s "${SECRET_VARIABLE}" > {SECRET_FILE} && exec "$@"'
+_WRITE_SECRET = 'umask 077 && printf %s "${0}" > {1} && exec "$@"'
 
 
 def command(
-    tag: str, *, network: bool, secret: BuildSecret | None = None, context: str = SUBMISSION_DIR
+    tag: str,
+    *,
+    network: bool,
+    secret: BuildSecret | None = None,
+    context: str = SUBMISSION_DIR,
+    secret_file: str = SECRET_FILE,
 ) -> list[str]:
     """The build a student would type, for the context at /submission (or `-`, a tar on stdin);
     given a secret, its file is written first and handed over as `--secret id=<id>,src=<file>`
@@ -51,9 +66,10 @@ def command(
     build = ["docker", "buildx", "build", "--progress=plain", "--load", "--no-cache"]
     if secret is None:
         return [*build, *offline, "-t", tag, context]
-    given = ["--secret", f"id={secret.id},src={SECRET_FILE}"]
+    given = ["--secret", f"id={secret.id},src={secret_file}"]
     given += ["--build-arg", secret.arg] if secret.arg else []
-    return ["sh", "-c", _WRITE_SECRET, "build", *build, *offline, *given, "-t", tag, context]
+    write = _WRITE_SECRET.format(SECRET_VARIABLE, shlex.quote(secret_file))
+    return ["sh", "-c", write, "build", *build, *offline, *given, "-t", tag, context]
 
 
 def secret_environment(secret: BuildSecret | None, value: str) -> dict[str, str]:
@@ -94,25 +110,113 @@ def build_in(
             log, code, timed_out = _follow(builder, sandbox, timeout_s, context)
         finally:
             builder.remove(force=True)
+    refused = [refusal.message for refusal in guard.refusals]
+    return _result(
+        log,
+        code,
+        tag=tag,
+        timed_out=timed_out,
+        timeout_s=timeout_s,
+        started=started,
+        secret=value,
+        refused=refused,
+    )
+
+
+@functools.cache
+def available() -> bool:
+    """Whether this machine's docker CLI has the buildx plugin (the kernel image's 26.1 CLI does)."""
+    if shutil.which("docker") is None:
+        return False
+    try:
+        done = subprocess.run(["docker", "buildx", "version"], capture_output=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0
+
+
+def build_here(
+    *, tag: str, timeout_s: float, network: bool, context: bytes, secret: BuildSecret | None = None
+) -> BuildResult:
+    """Build the tar `context` with this machine's docker CLI and its buildx plugin, on the engine
+    its DOCKER_HOST names: a check cell in a notebook's kernel (the course engine's, or an autograde
+    sandbox's through its guard), where no host engine starts a builder. Stopped at `timeout_s`."""
+    started = time.monotonic()
+    value = secrets.token_urlsafe(24) if secret else ""
+    environment = {**os.environ, **secret_environment(secret, value)}
+    log, stopped = BuildLog(), threading.Event()
+    with (
+        tempfile.TemporaryDirectory(prefix="grader-build-") as scratch,  # the secret's file, removed after
+        subprocess.Popen(
+            command(tag, network=network, secret=secret, context="-", secret_file=f"{scratch}/secret"),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            env=environment,
+        ) as process,
+    ):
+        timer = threading.Timer(timeout_s, _stop, (process, stopped))
+        timer.daemon = True
+        timer.start()
+        gzipped = gzip.compress(context, compresslevel=1)  # as `_follow` sends it
+        threading.Thread(
+            target=_feed, args=(process, gzipped), daemon=True, name="grader-build-stdin"
+        ).start()
+        text = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        output = cast(io.BufferedReader, process.stdout)  # a pipe, buffered: read1 returns what came
+        for chunk in iter(lambda: output.read1(65536), b""):
+            log.add(clean(text.decode(chunk)))
+        code = process.wait()
+        timer.cancel()
+    return _result(
+        log, code, tag=tag, timed_out=stopped.is_set(), timeout_s=timeout_s, started=started, secret=value
+    )
+
+
+def _stop(process: subprocess.Popen[bytes], stopped: threading.Event) -> None:
+    stopped.set()
+    process.kill()
+
+
+def _feed(process: subprocess.Popen[bytes], data: bytes) -> None:
+    """Write `data` to the CLI's stdin and close it; the CLI may be gone (stopped, or failed early)."""
+    assert process.stdin is not None
+    with contextlib.suppress(OSError):
+        process.stdin.write(data)
+    with contextlib.suppress(OSError):
+        process.stdin.close()
+
+
+def _result(
+    log: BuildLog,
+    code: int | None,
+    *,
+    tag: str,
+    timed_out: bool,
+    timeout_s: float,
+    started: float,
+    secret: str,
+    refused: list[str] | None = None,
+) -> BuildResult:
+    """What a build by the docker CLI came to: the image, or why not, with its log."""
     duration = time.monotonic() - started
     if timed_out:
         error = f"The build did not finish within {timeout_s:.0f} s and was stopped."
         return BuildResult(
-            ok=False, log=log.text(), error=error, timed_out=True, duration_s=duration, secret=value
+            ok=False, log=log.text(), error=error, timed_out=True, duration_s=duration, secret=secret
         )
     if code != 0:
         cause = _cause(log) or f"docker buildx build ended with exit code {code}."
-        refused = [refusal.message for refusal in guard.refusals]
-        cause = "\n".join([*refused, cause])
+        cause = "\n".join([*(refused or []), cause])
         return BuildResult(
             ok=False,
             log=log.text(),
             error=explain(cause, log),
             duration_s=duration,
             cause=cause,
-            secret=value,
+            secret=secret,
         )
-    return BuildResult(ok=True, log=log.text(), image=tag, duration_s=duration, secret=value)
+    return BuildResult(ok=True, log=log.text(), image=tag, duration_s=duration, secret=secret)
 
 
 def _follow(

@@ -104,6 +104,30 @@ def test_a_dockerfile_with_a_heredoc_builds_with_buildkit(lab_engine: CourseEngi
     assert outputs[1].strip() == "made by a heredoc", outputs
 
 
+HELLO = 'FROM busybox\nRUN <<EOT\necho building simple docker image\nEOT\nCMD ["echo", "Hello container"]\n'
+CHECK_CELL = """\
+from grader.notebook import check
+score = check("dockerfiles.hello", "hello")
+print(score.points, score.result.max_score, score.result.log.count("RUN <<EOT"))
+"""
+
+
+def test_a_check_cell_builds_a_heredoc_dockerfile_with_buildkit(
+    lab_engine: CourseEngine, tmp_path: Path
+) -> None:
+    """A check cell in the course engine's kernel builds with the kernel's buildx: a heredoc, which the
+    engine API's classic builder cannot read, earns full marks, and the build's log is BuildKit's."""
+    outputs = cells_run(
+        lab_engine,
+        tmp_path,
+        f"import os; os.makedirs('hello'); open('hello/Dockerfile', 'w').write({HELLO!r})",
+        CHECK_CELL,
+    )
+    points, most, heredoc_steps = outputs[1].split()
+    assert float(points) == float(most) > 0 and int(heredoc_steps) >= 1, outputs
+    assert lab_engine.client.containers.list(all=True) == []
+
+
 def test_the_kernelspec_runs_the_kernel_in_the_kernel_container(lab_engine: CourseEngine) -> None:
     spec = json.loads((lab_engine.kernels / KERNEL_NAME / "kernel.json").read_text())
     assert spec["interrupt_mode"] == "message"
