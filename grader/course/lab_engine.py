@@ -42,6 +42,9 @@ from grader.sandbox.containers import LOG_CONFIG
 from grader.sandbox.paths import ENGINE_DIR
 from grader.sandbox.sandbox import INSIDE_VARIABLE, Sandbox, SandboxError, SandboxLimits
 
+LAB_IMAGES = (*COURSE_IMAGES, sandbox_engine.TAG)
+"""What the notebooks' commands run, and the sandbox engine image, whose docker client notebook 09
+runs in a container (`grader images prepare` made it on the student's machine; here it is loaded)."""
 KERNEL_NAME = "python3"  # the course's notebooks ask for it: the course engine's kernelspec takes its place
 TRANSPORT = "ipc"  # ZeroMQ over Unix sockets next to the connection file, in the shared runtime folder
 LIMITS = SandboxLimits(memory="4g", disk="4g", cpus=float(min(os.cpu_count() or 1, 2)))
@@ -82,7 +85,7 @@ def course_engine(host: docker.DockerClient, folder: Path) -> Iterator[CourseEng
     with Sandbox(
         host, sandbox_engine.TAG, run_id=run_id, limits=LIMITS, outside=True, userns=False, folders=[folder]
     ) as sandbox:
-        sandbox.load_images(COURSE_IMAGES)
+        sandbox.load_images(LAB_IMAGES)
         # named like the sandbox's socket folder, so closing the sandbox removes it too
         runtime = Path(tempfile.mkdtemp(prefix=f"grader-{os.getpid()}-{run_id}-lab-"))
         kernel = host.containers.run(
