@@ -39,7 +39,7 @@ from grader.course.notebook_sandbox import COURSE_IMAGES, KERNEL_MEMORY, KERNEL_
 from grader.host import labels
 from grader.host.baseimages import notebook_kernel, sandbox_engine
 from grader.sandbox.containers import LOG_CONFIG
-from grader.sandbox.paths import ENGINE_DIR
+from grader.sandbox.paths import ENGINE_DIR, SOCKET_DIR
 from grader.sandbox.sandbox import INSIDE_VARIABLE, Sandbox, SandboxError, SandboxLimits
 
 LAB_IMAGES = (*COURSE_IMAGES, sandbox_engine.TAG)
@@ -86,6 +86,7 @@ def course_engine(host: docker.DockerClient, folder: Path) -> Iterator[CourseEng
         host, sandbox_engine.TAG, run_id=run_id, limits=LIMITS, outside=True, userns=False, folders=[folder]
     ) as sandbox:
         sandbox.load_images(LAB_IMAGES)
+        _socket_at_its_usual_place(host.containers.get(sandbox.container_id))
         # named like the sandbox's socket folder, so closing the sandbox removes it too
         runtime = Path(tempfile.mkdtemp(prefix=f"grader-{os.getpid()}-{run_id}-lab-"))
         kernel = host.containers.run(
@@ -165,3 +166,11 @@ def kernel_manager(engine: CourseEngine) -> KernelManager:
         kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(engine.kernels)]),
         connection_file=str(engine.runtime / f"kernel-{uuid.uuid4()}.json"),
     )
+
+
+def _socket_at_its_usual_place(engine: Container) -> None:
+    """The engine's socket at /var/run/docker.sock in its own file system too, where a student's
+    engine has it: `-v /var/run/docker.sock:/var/run/docker.sock` (09's client in a container) binds it."""
+    done = engine.exec_run(["ln", "-sf", f"{SOCKET_DIR}/docker.sock", "/var/run/docker.sock"])
+    if done.exit_code != 0:
+        raise SandboxError(f"The course engine's socket could not be linked: {done.output!r}")
