@@ -100,10 +100,14 @@ def test_in_a_parallel_run_an_image_build_has_the_engine_to_itself(monkeypatch: 
         lock.unlink(missing_ok=True)
 
 
-def test_run_serially_no_lock_is_taken(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_run_serially_no_lock_is_taken(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
+    monkeypatch.setattr(sharing, "lock_file", lambda controller, name="": tmp_path / f"{controller}{name}")
     with sharing.turn(NOTEBOOK):  # type: ignore[arg-type]
-        assert not sharing.lock_file(os.getppid()).exists()
+        assert list(tmp_path.iterdir()) == []
+    monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw0")  # the same test in a parallel run takes one
+    with sharing.turn(NOTEBOOK):  # type: ignore[arg-type]
+        assert list(tmp_path.iterdir()) != []
 
 
 def test_notebook_01_on_the_host_and_its_autograde_never_overlap(monkeypatch: pytest.MonkeyPatch) -> None:
