@@ -97,12 +97,13 @@ def group_of(nodeid: str) -> str | None:
 
 def arrange(items: list[pytest.Item]) -> None:
     """Order the run as the module's docstring says: the alone tests, the host group, the rest; any
-    other group where its last test would go (a worker takes a group whole, at its first test)."""
+    other group where its first test that needs the engine would go (a worker takes a group whole,
+    at its first test: a file of image builds goes first, whatever else it holds)."""
     place: dict[str, int] = {HOST_GROUP: ORDER["host"]}
     for item in items:
         name = group_of(item.nodeid)
         if name and name != HOST_GROUP:
-            place[name] = max(place.get(name, 0), ORDER[kind(item)])
+            place[name] = min(place.get(name, ORDER["free"]), ORDER[kind(item)])
     items.sort(key=lambda item: place.get(group_of(item.nodeid) or "", ORDER[kind(item)]))  # stable
 
 

@@ -50,14 +50,19 @@ def test_image_builds_go_first_then_the_host_group() -> None:
     assert items == [BUILDS_IMAGES, NOTEBOOK, NO_ENGINE, LEAK_CHECKED, FREE]
 
 
-def test_a_group_goes_where_its_last_test_would() -> None:
+def test_a_group_goes_where_its_first_engine_test_would() -> None:
     nbgrade = [
         FakeItem("tests/course/test_nbgrade.py::a", docker=False),
         FakeItem("tests/course/test_nbgrade.py::b", fixturenames=[LEAK]),
     ]
-    items = [*nbgrade, FREE]
+    images = [  # a file of image builds holding a test that needs no engine goes first all the same
+        FakeItem("tests/host/baseimages/test_debian_image.py::a", docker=False),
+        FakeItem("tests/host/baseimages/test_debian_image.py::b"),
+    ]
+    pure = FakeItem("tests/test_text.py::test_x", docker=False)
+    items = [pure, *nbgrade, FREE, *images]
     sharing.arrange(items)  # type: ignore[arg-type]
-    assert items == [FREE, *nbgrade]
+    assert items == [*images, *nbgrade, FREE, pure]
 
 
 def test_one_worker_takes_each_group_whole() -> None:
