@@ -12,6 +12,7 @@ from grader.grading.grade import grade
 from grader.model import failure
 from grader.model.exercise import Exercise
 from grader.outputs.feedback import exercise_markdown
+from grader.sandbox import buildx
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow, pytest.mark.usefixtures("leaves_nothing")]
 
@@ -100,7 +101,7 @@ def test_an_interrupt_mid_build_leaves_nothing(
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(grading, "build_in", interrupted)
+    monkeypatch.setattr(buildx, "build_in", interrupted)
     with pytest.raises(KeyboardInterrupt):
         grade(tiny, submission(GOOD))
 
