@@ -16,6 +16,7 @@ import docker.errors
 import pytest
 
 from grader.host import baseimages, engine, labels
+from grader.host.baseimages import notebook_kernel
 from grader.model.exercise import ROOT, Exercise, load
 from grader.sandbox import stores
 from grader.sandbox.sandbox import Sandbox, SandboxLimits
@@ -133,6 +134,17 @@ def _labelled_by_live_processes(client: docker.DockerClient) -> set[str]:
 @pytest.fixture(scope="session")
 def host_engine() -> docker.DockerClient:
     return engine.connect(start=False, install=False)
+
+
+@pytest.fixture(scope="session")
+def kernel_image(host_engine: docker.DockerClient) -> str:
+    """The notebook kernel image of the grader package as it is now (its tag hashes the package),
+    built when it is missing."""
+    try:
+        host_engine.images.get(notebook_kernel.image_tag())
+    except docker.errors.ImageNotFound:
+        notebook_kernel.build(host_engine)
+    return notebook_kernel.image_tag()
 
 
 @pytest.fixture(scope="module", params=stores.STORES)

@@ -9,17 +9,6 @@ import docker.errors
 import pytest
 
 from grader.course.lab_engine import CourseEngine, course_engine
-from grader.host.baseimages import notebook_kernel
-
-
-@pytest.fixture(scope="session")
-def kernel_image(host_engine: docker.DockerClient) -> str:
-    """The notebook kernel image of this grader package, built when it is missing."""
-    try:
-        host_engine.images.get(notebook_kernel.image_tag())
-    except docker.errors.ImageNotFound:
-        notebook_kernel.build(host_engine)
-    return notebook_kernel.image_tag()
 
 
 @pytest.fixture(scope="session")

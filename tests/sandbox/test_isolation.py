@@ -31,7 +31,7 @@ from docker.models.containers import Container
 from grader.course import notebook_sandbox
 from grader.host import labels
 from grader.host import userns as userns_module
-from grader.host.baseimages import notebook_kernel, sandbox_engine
+from grader.host.baseimages import sandbox_engine
 from grader.sandbox import runner
 from grader.sandbox import sandbox as sandbox_module
 from grader.sandbox.build import build
@@ -552,16 +552,6 @@ def _context(dockerfile: str) -> bytes:
         info.size = len(dockerfile.encode())
         tar.addfile(info, io.BytesIO(dockerfile.encode()))
     return buffer.getvalue()
-
-
-@pytest.fixture(scope="module")
-def kernel_image(host_engine: docker.DockerClient) -> str:
-    """The notebook kernel's image for the grader as it is now (its tag hashes the package)."""
-    try:
-        host_engine.images.get(notebook_kernel.image_tag())
-    except docker.errors.ImageNotFound:
-        notebook_kernel.build(host_engine)
-    return notebook_kernel.image_tag()
 
 
 SPIN_FOUR = "for i in 1 2 3 4; do timeout 4 sh -c 'while :; do :; done' & done; wait"
