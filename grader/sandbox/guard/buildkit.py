@@ -22,8 +22,8 @@ without which `RUN --network=host` and `RUN --security=insecure` fail in the
 engine), no client-sent LLB (`Definition`, `FrontendInputs`: a raw build the
 guard cannot vet), the `dockerfile.v0` frontend only, frontend options from an
 allowlist (`--network host`, remote and git contexts, `docker-image://` and URL
-named contexts, cache imports and `BUILDKIT_SYNTAX` refused), cache exports
-inline only, no cache import, exporters that load into the engine or write to
+named contexts, cache imports, SBOM attestations and `BUILDKIT_SYNTAX` refused),
+cache exports inline only, no cache import, exporters that load into the engine or write to
 the client only, never one that pushes. What reaches past the sandbox from
 inside the Dockerfile itself (`FROM`, `ADD <url>`) is the sandbox's network's
 to stop, as for the classic builder.
