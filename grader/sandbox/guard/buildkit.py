@@ -22,8 +22,8 @@ without which `RUN --network=host` and `RUN --security=insecure` fail in the
 engine), no client-sent LLB (`Definition`, `FrontendInputs`: a raw build the
 guard cannot vet), the `dockerfile.v0` frontend only, frontend options from an
 allowlist (`--network host`, remote and git contexts, `docker-image://` and URL
-named contexts, cache imports and `BUILDKIT_SYNTAX` refused), cache exports
-inline only, no cache import, exporters that load into the engine or write to
+named contexts, cache imports, SBOM attestations and `BUILDKIT_SYNTAX` refused),
+cache exports inline only, no cache import, exporters that load into the engine or write to
 the client only, never one that pushes. What reaches past the sandbox from
 inside the Dockerfile itself (`FROM`, `ADD <url>`) is the sandbox's network's
 to stop, as for the classic builder.
@@ -245,6 +245,8 @@ _ATTRS_ANY = frozenset(
     | {"dockerfilekey", "frontend.caps", "attest:provenance", "image-resolve-mode", "contextsubdir"}
 )
 _ATTR_PREFIXES = ("build-arg:", "label:", "vcs:")
+_ATTEST_ARG = "build-arg:BUILDKIT_ATTEST_"
+"""BuildKit reads `build-arg:BUILDKIT_ATTEST_<kind>` as `attest:<kind>` (`frontend/attestations`)."""
 
 
 def frontend_attrs_refusal(attrs: dict[str, str]) -> str | None:
@@ -273,6 +275,11 @@ def _attr_refusal(key: str, value: str) -> str | None:
         return None if value in ("", "[]") else f"Refused: `--cache-from` (a cache import) {OUTSIDE}."
     if key == "cgroup-parent":
         return None if not value else "Refused: `--cgroup-parent` moves a build out of the run's limits."
+    if key.startswith(_ATTEST_ARG) and key[len(_ATTEST_ARG) :].lower() != "provenance":
+        return (
+            f"Refused: `{key[10:80]}` asks for an attestation (an SBOM's runs a scanner image), "
+            "which the course never needs."
+        )
     if key == "build-arg:BUILDKIT_SYNTAX":
         return f"Refused: `BUILDKIT_SYNTAX` fetches a frontend image, which {OUTSIDE}."
     if key == "requestid" and value.startswith("frontend."):

@@ -63,6 +63,9 @@ SECRET = (
 STDIN = (
     "tar -cf - Dockerfile run.sh | docker build -q -t fromstdin - && docker run --rm fromstdin ls -l /run.sh"
 )
+SBOM = """printf 'FROM busybox\\nENTRYPOINT ["echo", "own scanner ran"]\\n' | docker build -q -t own-scanner -
+docker buildx build --progress=plain --no-cache --build-arg BUILDKIT_ATTEST_SBOM=generator=own-scanner .
+"""
 SSH_FILE = "FROM busybox\nRUN --mount=type=ssh,required=true ls -l /run/buildkit/ssh_agent.0\n"
 SSH = "docker buildx build --ssh default=key -f Ssh ."
 
@@ -87,6 +90,7 @@ def sandbox(host_engine: docker.DockerClient, tmp_path_factory: pytest.TempPathF
         "ssh.sh": SSH,
         "key": _ssh_key(),
         "stdin.sh": STDIN,
+        "sbom.sh": SBOM,
     }
     files |= {f"case-{n}.sh": f"{command}\n" for n, command in enumerate(REFUSALS)}
     for name, text in files.items():
@@ -178,3 +182,14 @@ def test_a_context_on_stdin_builds_through_the_guard(
     result = _run(host_engine, sandbox, "stdin.sh")
     assert result.exit_code == 0, result.output
     assert "-rwxr-xr-x" in result.output and result.refusals == []
+
+
+@pytest.mark.hostile
+def test_an_sbom_scanner_named_in_a_build_arg_never_runs(
+    host_engine: docker.DockerClient, sandbox: Sandbox
+) -> None:
+    """BuildKit reads `BUILDKIT_ATTEST_SBOM` as `--attest type=sbom`: its generator, an image built in
+    the sandbox here, would run as the build's scanner."""
+    result = _run(host_engine, sandbox, "sbom.sh")
+    assert result.exit_code != 0 and "own scanner ran" not in result.output, result.output
+    assert any("BUILDKIT_ATTEST_SBOM" in message for message in result.refusals), result.output
