@@ -13,10 +13,10 @@ compressed message is refused (nothing compressed can be checked; the guard
 offers the other side no compression), and so is one over MAX_MESSAGE. The
 request of an inspected method (`buildkit.INSPECTED`: the two solves) is held
 whole and judged before the other side sees any of it (sent on with one option
-added: `buildkit.builtin_frontend`). A refused call gets a
-gRPC `PermissionDenied` whose message names what was refused (buildx prints it
-as `ERROR: ... Refused: ...`) and is recorded like any refusal. A peer that
-floods SETTINGS or PINGs, or breaks HTTP/2, loses the connection.
+added: `buildkit.builtin_frontend`). A refused call gets a gRPC `PermissionDenied`
+naming what was refused (buildx prints `ERROR: ... Refused: ...`), recorded like
+any refusal. A peer that floods SETTINGS or PINGs, has the guard hold over
+MAX_HELD bytes, or breaks HTTP/2, loses the connection.
 
 Relaying raw frames after a glance would leave the engine to read bytes the
 guard had not: HPACK state, padding, a frame split otherwise. Here what the
@@ -47,6 +47,7 @@ from grader.errors import SubmissionError
 from grader.sandbox.guard import buildkit
 from grader.sandbox.guard.grpcframes import (
     ANSWER_HEADERS,
+    MAX_MESSAGE,
     Flow,
     Headers,
     frame,
@@ -62,6 +63,7 @@ MAX_STREAMS = 128
 WINDOW = 1024 * 1024
 HIGH_WATER = 2 * WINDOW
 """Bytes waiting for the other side's window beyond which the sender's window stays shut."""
+MAX_HELD = 2 * MAX_MESSAGE  # per connection, unfinished messages and sends awaiting a window together
 MAX_CONTROL_PER_S = {"SETTINGS": 200, "PING": 5000}
 """SETTINGS and PING frames a peer may send in a second. grpc-go pings once per burst of data it
 receives (its bandwidth estimate): a build that prints thousands of lines a second (a fork bomb's
@@ -105,11 +107,9 @@ def relay(
     engine: tuple[socket.socket, io.BufferedReader],
     record: Callable[[str, str], str],
 ) -> None:
-    """Relay the calls of one upgraded connection until either side is done.
-
-    `where` is `grpc` (the client calls the engine) or `session` (the engine calls the client);
-    `record(method, message)` notes a refusal and returns the sentence the caller is told.
-    """
+    """Relay the calls of one upgraded connection until either side is done: `where` is `grpc` (the
+    client calls the engine) or `session` (the engine calls the client); `record(method, message)`
+    notes a refusal and returns the sentence the caller is told."""
     caller, answerer = (client, engine) if where == "grpc" else (engine, client)
     Relay(where, _side(*caller, client_side=False), _side(*answerer, client_side=True), record).run()
 
@@ -273,6 +273,12 @@ class Relay:
             return
         flow.partial += event.data or b""
         flow.owed += size
+        if self._held() > MAX_HELD:  # 128 streams of 16 MB messages cut short would hold 2 GB
+            raise h2.exceptions.ProtocolError(f"more than {MAX_HELD >> 20} MB held at once")
+
+    def _held(self) -> int:
+        flows = [flow for call in self.calls.values() for flow in (call.up, call.down)]
+        return sum(len(flow.partial) + len(flow.pending) for flow in flows)
 
     def _open(self, stream: int, headers: Headers) -> None:
         """A new call from the front: its method judged, its stream opened on the back (an inspected

@@ -383,3 +383,56 @@ def test_a_session_call_keeps_only_the_metadata_buildkit_reads() -> None:
         (b"urlpath", b"/abc"),
         (b"urlhost", b"buildkit-session"),
     ]
+
+
+def _pump(client: Client, bodies: dict[int, bytes], *, end: bool) -> tuple[int, bool]:
+    """Send each stream's body as fast as the guard's windows allow (ending the streams if `end`);
+    the bytes sent, and whether the guard ended the connection meanwhile."""
+    left, sent = dict(bodies), 0
+    while left:
+        for stream, body in list(left.items()):
+            while (size := min(client.conn.local_flow_control_window(stream), len(body), 16384)) > 0:
+                client.conn.send_data(stream, body[:size], end_stream=end and size == len(body))
+                body, sent = body[size:], sent + size
+            left[stream] = body
+            if not body:
+                del left[stream]
+        try:
+            client.sock.sendall(client.conn.data_to_send())
+            data = client.sock.recv(65536) if left else b"-"
+        except OSError:
+            return sent, True
+        events = client.conn.receive_data(data) if data != b"-" else []
+        if not data or any(isinstance(event, h2.events.ConnectionTerminated) for event in events):
+            return sent, True
+    return sent, False
+
+
+def _open_call(client: Client, method: str) -> int:
+    stream = client.conn.get_next_available_stream_id()
+    headers = [(":method", "POST"), (":scheme", "http"), (":path", method), (":authority", "x")]
+    client.conn.send_headers(stream, [*headers, ("content-type", "application/grpc")])
+    return stream
+
+
+def test_a_connection_that_has_the_guard_hold_too_much_is_ended(guard) -> None:
+    """Messages cut short on many streams would fill the grader's memory: past MAX_HELD bytes held,
+    the connection goes, and the engine never saw any of it."""
+    client = Client(guard[0].socket)
+    announced = b"\0" + (16 * 1024 * 1024).to_bytes(4, "big")  # a 16 MB message, never finished
+    cut_short = announced + bytes(15 * 1024 * 1024)
+    sent, ended = _pump(
+        client, {_open_call(client, buildkit.CONTROL + "Info"): cut_short for _ in range(3)}, end=False
+    )
+    assert ended and sent <= h2relay.MAX_HELD + 4 * h2relay.WINDOW
+    assert guard[1].calls == []
+
+
+def test_a_large_message_whole_is_relayed(guard) -> None:
+    """A message near the largest, whole, is no flood: it reaches the engine."""
+    client = Client(guard[0].socket)
+    big = grpc(bytes(12 * 1024 * 1024))
+    stream = _open_call(client, buildkit.CONTROL + "Info")
+    _, ended = _pump(client, {stream: big}, end=True)
+    assert not ended and client.answer(stream).get("grpc-status") == "0"
+    assert [len(body) for _, body in guard[1].calls] == [len(big)]
