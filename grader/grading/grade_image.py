@@ -119,8 +119,8 @@ def _engine(
     (grader.sandbox.buildx); or one already up, which has the course's base images and is removed
     with all it holds once the notebook has run: the `given` one (the grader scoring a notebook on
     the host, built with BuildKit too, the context on the CLI's stdin) or the engine at hand (a check
-    cell in a notebook `grader autograde` runs, where the images are known by name only, built
-    through the engine's API: the kernel's CLI has no buildx)."""
+    cell in a notebook's kernel, where the images are known by name only, built by the kernel's
+    buildx, or through the engine's API where the kernel's CLI has none: `_builder_on`)."""
     limits = exercise.limits
     if given is not None or sandbox.inside():
         up = given or GivenEngine(host)
