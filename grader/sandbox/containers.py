@@ -20,6 +20,7 @@ from grader.text import decode, last_lines
 OUTPUT_LIMIT = 64 * 1024
 OUTPUT_CUT_MARK = "[... earlier output cut ...]\n"
 LOG_CONFIG = {"type": "json-file", "config": {"max-size": "1m", "max-file": "2"}}
+SETTLE_S = 1.5  # how long an exited container's empty output is read again (`settle`)
 
 
 class ContainerStopped(SubmissionError, RuntimeError):
@@ -82,6 +83,7 @@ def run_once(
         except docker.errors.APIError as refused:
             return RunResult(command, 127, "", _start_error(refused))
         exit_code, timed_out = wait(container, timeout)
+        settle(container)
         return RunResult(
             command=command,
             exit_code=exit_code,
@@ -123,6 +125,15 @@ def wait(container: Container, timeout_s: float) -> tuple[int | None, bool]:
     except (requests.exceptions.ConnectionError, requests.exceptions.ReadTimeout):
         container.kill()
         return None, True
+
+
+def settle(container: Container, patience_s: float = SETTLE_S) -> None:
+    """Give the engine time to write what an exited container printed. It marks a container exited
+    once its output is copied or 2 s have passed (moby's `handleContainerExit`), so on a loaded
+    machine an output may reach the log a moment later: one that reads as nothing is read again."""
+    deadline = time.monotonic() + patience_s
+    while not container.logs(tail=1) and time.monotonic() < deadline:
+        time.sleep(0.1)
 
 
 def _start_error(error: docker.errors.APIError) -> str:

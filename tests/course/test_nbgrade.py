@@ -31,7 +31,7 @@ pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
 ASSIGNMENT = "01-run-flow"
 NOTEBOOK = "run-flow.ipynb"
-TIMEOUT_S = 30
+TIMEOUT_S = 60  # a kernel's start and 01's first cells, on a loaded machine
 GRADER = str(Path(sys.executable).parent / "grader")
 SOLUTION = re.compile(r"^### (BEGIN|END) SOLUTION\n", re.MULTILINE)
 Answers = dict[str, str]  # grade_id of an answer cell -> what the student wrote (absent: the stub)
