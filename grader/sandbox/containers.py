@@ -20,7 +20,7 @@ from grader.text import decode, last_lines
 OUTPUT_LIMIT = 64 * 1024
 OUTPUT_CUT_MARK = "[... earlier output cut ...]\n"
 LOG_CONFIG = {"type": "json-file", "config": {"max-size": "1m", "max-file": "2"}}
-SETTLE_S = 1.5  # how long an exited container's empty output is read again (`settle`)
+SETTLE_S = 5.0  # how long an exited container's empty output is read again (`settle`)
 
 
 class ContainerStopped(SubmissionError, RuntimeError):
@@ -130,7 +130,8 @@ def wait(container: Container, timeout_s: float) -> tuple[int | None, bool]:
 def settle(container: Container, patience_s: float = SETTLE_S) -> None:
     """Give the engine time to write what an exited container printed. It marks a container exited
     once its output is copied or 2 s have passed (moby's `handleContainerExit`), so on a loaded
-    machine an output may reach the log a moment later: one that reads as nothing is read again."""
+    machine (a sandbox's engine has little CPU) an output may reach the log later: nothing read is
+    read again."""
     deadline = time.monotonic() + patience_s
     while not container.logs(tail=1) and time.monotonic() < deadline:
         time.sleep(0.1)
