@@ -90,24 +90,30 @@ def _taken(path: Path, how: int) -> bool:
         return False
 
 
-def test_in_a_parallel_run_an_image_build_has_the_engine_to_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+def _private_locks(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
+    """Act as a worker of a parallel run whose locks live in `folder`, never the real run's: this
+    test may itself run inside one, where other workers hold the real locks."""
     monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw0")
+    monkeypatch.setattr(sharing, "lock_file", lambda controller, name="": folder / f"{controller}{name}")
+
+
+def test_in_a_parallel_run_an_image_build_has_the_engine_to_itself(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _private_locks(monkeypatch, tmp_path)
     lock = sharing.lock_file(os.getppid())
-    try:
-        with sharing.turn(BUILDS_IMAGES):  # type: ignore[arg-type]
-            assert _taken(lock, fcntl.LOCK_SH), "every other test that needs the engine waits"
-        for beside in (NOTEBOOK, LEAK_CHECKED):
-            with sharing.turn(beside):  # type: ignore[arg-type]
-                assert not _taken(lock, fcntl.LOCK_SH), "another test runs beside it"
-                assert _taken(lock, fcntl.LOCK_EX), "an image build waits"
-        assert not _taken(lock, fcntl.LOCK_EX), "the lock is given back"
-    finally:
-        lock.unlink(missing_ok=True)
+    with sharing.turn(BUILDS_IMAGES):  # type: ignore[arg-type]
+        assert _taken(lock, fcntl.LOCK_SH), "every other test that needs the engine waits"
+    for beside in (NOTEBOOK, LEAK_CHECKED):
+        with sharing.turn(beside):  # type: ignore[arg-type]
+            assert not _taken(lock, fcntl.LOCK_SH), "another test runs beside it"
+            assert _taken(lock, fcntl.LOCK_EX), "an image build waits"
+    assert not _taken(lock, fcntl.LOCK_EX), "the lock is given back"
 
 
 def test_run_serially_no_lock_is_taken(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
-    monkeypatch.setattr(sharing, "lock_file", lambda controller, name="": tmp_path / f"{controller}{name}")
+    _private_locks(monkeypatch, tmp_path)
+    monkeypatch.delenv("PYTEST_XDIST_WORKER")
     with sharing.turn(NOTEBOOK):  # type: ignore[arg-type]
         assert list(tmp_path.iterdir()) == []
     monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw0")  # the same test in a parallel run takes one
@@ -115,22 +121,20 @@ def test_run_serially_no_lock_is_taken(monkeypatch: pytest.MonkeyPatch, tmp_path
         assert list(tmp_path.iterdir()) != []
 
 
-def test_notebook_01_on_the_host_and_its_autograde_never_overlap(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_notebook_01_on_the_host_and_its_autograde_never_overlap(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     on_host = FakeItem("tests/course/test_lab.py::test_x")
     autograde = FakeItem("tests/course/test_nbgrade.py::test_y", fixturenames=["run_flow_class"])
     assert sharing.runs_notebook_01(on_host) and sharing.runs_notebook_01(autograde)  # type: ignore[arg-type]
     assert not sharing.runs_notebook_01(NOTEBOOK)  # type: ignore[arg-type]
     assert not sharing.runs_notebook_01(COURSE_ENGINE), "01 on the course engine"  # type: ignore[arg-type]
-    monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw0")
+    _private_locks(monkeypatch, tmp_path)
     lock = sharing.lock_file(os.getppid(), sharing.RUN_FLOW)
-    try:
-        with sharing.turn(on_host):  # type: ignore[arg-type]
-            assert _taken(lock, fcntl.LOCK_EX), "the autograde of 01 waits"
-        with sharing.turn(NOTEBOOK):  # type: ignore[arg-type]
-            assert not _taken(lock, fcntl.LOCK_EX), "another notebook leaves it be"
-    finally:
-        lock.unlink(missing_ok=True)
-        sharing.lock_file(os.getppid()).unlink(missing_ok=True)
+    with sharing.turn(on_host):  # type: ignore[arg-type]
+        assert _taken(lock, fcntl.LOCK_EX), "the autograde of 01 waits"
+    with sharing.turn(NOTEBOOK):  # type: ignore[arg-type]
+        assert not _taken(lock, fcntl.LOCK_EX), "another notebook leaves it be"
 
 
 def test_a_file_with_a_module_scoped_fixture_runs_on_one_worker() -> None:
