@@ -72,6 +72,12 @@ class SandboxLimits:
     cpus: float = 1.0
     pids: int = 1024
 
+    @property
+    def build_pids(self) -> int:
+        """What BuildKit's RUN steps may have at once, together: half of `pids`, the rest staying the
+        engine's, so a fork bomb in a build is bounded and the build goes on (sandbox-entrypoint.sh)."""
+        return self.pids // 2
+
 
 class Sandbox:
     """A nested Docker engine for one grading run; use it as a context manager."""
@@ -149,6 +155,7 @@ class Sandbox:
                 "SANDBOX_OFFLINE": str(int(not self.outside)),
                 "SANDBOX_USERNS": str(REMAPPED_ROOT if self.userns else 0),
                 "SANDBOX_IMAGE_STORE": self.image_store,
+                "SANDBOX_BUILD_PIDS": str(self.limits.build_pids),
             },
             **confinement,
             mem_limit=self.limits.memory,

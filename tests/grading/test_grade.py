@@ -58,10 +58,15 @@ def test_an_endless_build_times_out_and_is_graded(tiny: Exercise, submission: Ca
 
 
 @pytest.mark.hostile
-def test_a_fork_bomb_in_run_is_bounded_and_graded(tiny: Exercise, submission: Callable[..., Path]) -> None:
-    result = grade(tiny, submission("FROM busybox\nRUN f(){ f|f& };f; sleep 5\n" + GOOD[13:]))
-    assert result.status in {"graded", "timeout"}
-    assert result.max_score == 4
+def test_a_fork_bomb_in_run_is_bounded_and_the_build_goes_on(
+    tiny: Exercise, submission: Callable[..., Path]
+) -> None:
+    """The RUN steps' own pids bound leaves the sandbox's engine processes enough to finish the build.
+    (The bomb runs in a subshell: its `sleep` may find no process left, the step's echo needs none.)"""
+    bomb = "RUN (f(){ f|f& };f; sleep 5); echo the bomb is over\n"
+    result = grade(tiny, submission("FROM busybox\n" + bomb + GOOD[13:]))
+    assert (result.status, result.score, result.max_score) == ("graded", 4, 4), result.reason
+    assert "can't fork" in result.log, "the bomb ran into its bound"
 
 
 @pytest.mark.hostile

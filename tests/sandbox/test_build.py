@@ -3,6 +3,7 @@ step that failed or was running named, clear parse errors, no network unless ask
 
 from __future__ import annotations
 
+import concurrent.futures
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -71,6 +72,29 @@ def test_current_dockerfile_features_build(build_of: Callable[..., BuildResult])
     built = build_of(dockerfile, **{"run.sh": "echo hi\n"})
     assert built.ok, built.error
     assert "from a heredoc" in built.log and "-rwxr-xr-x" in built.log and " kept\n" in built.log
+
+
+@pytest.mark.hostile
+@pytest.mark.usefixtures("leaves_nothing")
+def test_while_a_fork_bomb_runs_in_a_build_the_engine_still_starts_containers(
+    host_engine: docker.DockerClient, submission: Callable[..., Path]
+) -> None:
+    """BuildKit's steps share a pids bound below the sandbox's (SandboxLimits.build_pids): the bomb
+    runs into it, and the engine keeps processes for anything else, here a container started mid-bomb
+    (without the bound, runc cannot fork: "resource temporarily unavailable")."""
+    bomb = "FROM busybox\nRUN (f(){ f|f& };f; sleep 10); echo the bomb is over\n"
+    context = pack(submission(bomb), limit_bytes=1024**2)
+    with Sandbox(host_engine, sandbox_engine.TAG, run_id=labels.new_run_id(), submission=context.tar) as box:
+        box.load_images(["busybox:latest"])
+        assert box.client is not None
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            building = pool.submit(build_in, host_engine, box, tag=TAG, timeout_s=60, network=False)
+            time.sleep(4)  # the bomb is at its bound
+            said = box.client.containers.run("busybox:latest", ["echo", "still here"], remove=True)
+            built = building.result()
+    assert said == b"still here\n"
+    assert built.ok, built.error
+    assert "can't fork" in built.log and "the bomb is over" in built.log
 
 
 def test_a_build_given_a_secret_gets_a_fresh_value_as_a_secret_and_a_build_argument(

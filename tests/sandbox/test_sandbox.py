@@ -105,6 +105,16 @@ def test_a_nested_container_lies_inside_the_sandbox_cgroup(
         nested.remove(force=True)
 
 
+@pytest.mark.skipif(not Path("/sys/fs/cgroup/pids").is_dir(), reason="a cgroup v1 host's layout")
+def test_buildkits_run_steps_share_a_pids_bound_below_the_sandboxs(
+    host_engine: docker.DockerClient, sandbox: Sandbox
+) -> None:
+    """Seen from the host: the cgroup BuildKit puts each RUN step in is bounded by `build_pids`."""
+    own = Path("/sys/fs/cgroup/pids/docker", _container(host_engine, sandbox).id, "docker/buildkit")
+    assert (own / "pids.max").read_text().strip() == str(sandbox.limits.build_pids)
+    assert 0 < sandbox.limits.build_pids < sandbox.limits.pids
+
+
 @pytest.mark.hostile
 @pytest.mark.xfail(
     strict=True,
