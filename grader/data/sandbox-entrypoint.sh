@@ -11,13 +11,16 @@ if ! touch /sys/fs/cgroup/memory/.w 2>/dev/null && [ -d /sys/fs/cgroup/memory ];
     umount "$tmp"; rmdir "$tmp"
   done
 fi
-# BuildKit runs each RUN step in the cgroup docker/buildkit/<step> of the engine's, with no pids limit of
-# its own (a container gets one, a build step does not): a fork bomb in a RUN would take every process
-# this sandbox may have, the engine's threads too, and the engine would drop the build. The steps share
-# a bound below the sandbox's, made here before the engine starts (cgroup v1; runc keeps what exists).
-if [ -n "${SANDBOX_BUILD_PIDS:-}" ] && [ -d /sys/fs/cgroup/pids ]; then
+# The engine puts its containers in the cgroup docker/<id> and BuildKit its RUN steps in
+# docker/buildkit/<step> (cgroupfs' default parent), the daemons themselves staying here. A container
+# has the pids limit it was given, if any, a RUN step none: a fork bomb in either would take every
+# process this sandbox may have, and the engine could no longer fork runc to stop it. So everything
+# under docker/ shares a bound below the sandbox's, and the build steps a smaller one within it (so
+# containers still start during a bomb in a build), made here before the engine starts (cgroup v1).
+if [ -n "${SANDBOX_WORKLOAD_PIDS:-}" ] && [ -d /sys/fs/cgroup/pids ]; then
   mkdir -p /sys/fs/cgroup/pids/docker/buildkit
-  echo "$SANDBOX_BUILD_PIDS" > /sys/fs/cgroup/pids/docker/buildkit/pids.max
+  echo "$SANDBOX_WORKLOAD_PIDS" > /sys/fs/cgroup/pids/docker/pids.max
+  echo "${SANDBOX_BUILD_PIDS:-max}" > /sys/fs/cgroup/pids/docker/buildkit/pids.max
 fi
 # On an internal network Docker still hands out a default route (its firewall drops what takes it):
 # an offline sandbox drops the route too, so a fetch fails at once ("network is unreachable").

@@ -73,10 +73,17 @@ class SandboxLimits:
     pids: int = 1024
 
     @property
-    def build_pids(self) -> int:
-        """What BuildKit's RUN steps may have at once, together: half of `pids`, the rest staying the
-        engine's, so a fork bomb in a build is bounded and the build goes on (sandbox-entrypoint.sh)."""
+    def workload_pids(self) -> int:
+        """What the nested engine's containers and BuildKit's RUN steps may have at once, together: half
+        of `pids`, the rest the engine's, so during a fork bomb it can still stop and remove containers
+        (`grader/data/sandbox-entrypoint.sh`)."""
         return self.pids // 2
+
+    @property
+    def build_pids(self) -> int:
+        """What BuildKit's RUN steps may have at once, a part of `workload_pids`: during a fork bomb in a
+        build, containers can still start."""
+        return self.pids // 4
 
 
 class Sandbox:
@@ -155,6 +162,7 @@ class Sandbox:
                 "SANDBOX_OFFLINE": str(int(not self.outside)),
                 "SANDBOX_USERNS": str(REMAPPED_ROOT if self.userns else 0),
                 "SANDBOX_IMAGE_STORE": self.image_store,
+                "SANDBOX_WORKLOAD_PIDS": str(self.limits.workload_pids),
                 "SANDBOX_BUILD_PIDS": str(self.limits.build_pids),
             },
             **confinement,

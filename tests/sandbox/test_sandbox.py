@@ -7,6 +7,7 @@ import shutil
 import socket
 import tarfile
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -106,13 +107,40 @@ def test_a_nested_container_lies_inside_the_sandbox_cgroup(
 
 
 @pytest.mark.skipif(not Path("/sys/fs/cgroup/pids").is_dir(), reason="a cgroup v1 host's layout")
-def test_buildkits_run_steps_share_a_pids_bound_below_the_sandboxs(
+def test_the_engines_containers_and_build_steps_share_a_pids_bound_below_the_sandboxs(
     host_engine: docker.DockerClient, sandbox: Sandbox
 ) -> None:
-    """Seen from the host: the cgroup BuildKit puts each RUN step in is bounded by `build_pids`."""
-    own = Path("/sys/fs/cgroup/pids/docker", _container(host_engine, sandbox).id, "docker/buildkit")
-    assert (own / "pids.max").read_text().strip() == str(sandbox.limits.build_pids)
-    assert 0 < sandbox.limits.build_pids < sandbox.limits.pids
+    """Seen from the host: the cgroup holding the nested engine's containers and BuildKit's RUN steps
+    (docker/<id>, docker/buildkit/<step>) is bounded by `workload_pids`, the engine itself is not."""
+    own = Path("/sys/fs/cgroup/pids/docker", _container(host_engine, sandbox).id, "docker")
+    assert (own / "pids.max").read_text().strip() == str(sandbox.limits.workload_pids)
+    assert (own / "buildkit/pids.max").read_text().strip() == str(sandbox.limits.build_pids)
+    assert 0 < sandbox.limits.build_pids < sandbox.limits.workload_pids < sandbox.limits.pids
+
+
+@pytest.mark.hostile
+@pytest.mark.usefixtures("leaves_nothing")
+def test_during_a_fork_bomb_in_a_container_the_engine_still_removes_it(
+    host_engine: docker.DockerClient,
+) -> None:
+    """A container with no pids limit of its own (`docker run` without `--pids-limit`) runs a bomb: it
+    fills the bound the engine's containers share, and the engine can still fork runc to remove it
+    (without the bound: "fork/exec /usr/sbin/runc: resource temporarily unavailable")."""
+    sandbox = started(host_engine, SandboxLimits(memory="512m", disk="256m", pids=512))
+    try:
+        assert sandbox.client is not None
+        bomb = sandbox.client.containers.run(BUSYBOX, ["sh", "-c", "f(){ f|f& };f; sleep 60"], detach=True)
+        time.sleep(3)  # the bomb is at its bound
+        cgroup = Path("/sys/fs/cgroup/pids/docker", _container(host_engine, sandbox).id)
+        if cgroup.is_dir():  # cgroup v1, seen from the host: the engine has processes to spare
+            in_use = int((cgroup / "pids.current").read_text())
+            assert in_use < sandbox.limits.pids - 100, f"{in_use} of {sandbox.limits.pids} in use"
+        bomb.remove(force=True)
+        said = sandbox.client.containers.run(BUSYBOX, ["echo", "still here"], remove=True)
+        assert said == b"still here\n"
+        _still_fine(host_engine, sandbox)
+    finally:
+        sandbox.close()
 
 
 @pytest.mark.hostile
