@@ -53,6 +53,10 @@ NO_NEW_CONNECTIONS = ["-i", f"{BRIDGE_PREFIX}+", "-m", "conntrack", "!", "--ctst
 """What a sandbox may not start towards the host itself (its services, on any of its addresses): a
 connection in through a sandbox's bridge. The host's own connections to published ports are answered."""
 NO_IPV6 = {"net.ipv6.conf.all.disable_ipv6": "1", "net.ipv6.conf.default.disable_ipv6": "1"}
+PRIVILEGED_PORTS = {"net.ipv4.ip_unprivileged_port_start": "1024"}
+"""Linux's own default, which Docker lowers to 0 in a container's network namespace: in the sandbox's,
+which runners and kernels share (no capability), none of them may then listen on its port 53, where an
+offline sandbox's engine asks for names (grader/data/sandbox-entrypoint.sh), nor below 1024."""
 HAND_OVER_FAILED = 99  # the exit code of the sandbox's command that hands the submission over
 INSIDE_VARIABLE = "GRADER_INSIDE_SANDBOX"
 """Set (to 1) where the Docker engine at hand is already a sandbox's: in `grader autograde`'s kernels."""
@@ -222,7 +226,7 @@ class Sandbox:
         """The sandbox container's options that confine it: its own network, capabilities, seccomp."""
         return {
             "network": self._network(),
-            "sysctls": NO_IPV6,
+            "sysctls": {**NO_IPV6, **PRIVILEGED_PORTS},
             "cap_drop": ["ALL"],
             "cap_add": list(CAPABILITIES),
             "security_opt": [f"seccomp={SECCOMP_PROFILE.read_text()}", "apparmor=unconfined"],

@@ -6,11 +6,14 @@ machine's; log drivers are the local ones (others open connections out of the sa
 allowed as given (the sandbox lacks CAP_SYS_RESOURCE: a container cannot raise a hard limit past the
 sandbox's); mount propagation may not be `shared` (a container's mounts would reach the sandbox); a
 `--tmpfs` takes a tmpfs' own options only (runc reads `bind` among them as a bind mount of a file beside
-the container's root, and `shared` as a propagation).
+the container's root, and `shared` as a propagation); no port is published on the sandbox's port 53, where
+an offline sandbox's engine asks for names (`grader/data/sandbox-entrypoint.sh`): a container answering
+there would answer the engine's lookups.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from grader.sandbox.guard.checks import (
@@ -50,6 +53,11 @@ TMPFS_FLAGS = frozenset(
 """The mount flags a tmpfs may be given (the engine's list, less binds, remounts and propagations)."""
 TMPFS_DATA = ("size", "mode", "uid", "gid", "nr_inodes", "nr_blocks", "mpol")
 _TMPFS_OPTIONS = "size=, mode=, uid=, gid=, nr_inodes= and flags such as ro or noexec are."
+RESOLVER_PORT = 53
+"""The sandbox's own port where its engine asks for names (an offline sandbox's resolv.conf names its
+loopback): no published port may take it."""
+_HOST_PORT = re.compile(r"[0-9]+(-[0-9]+)?")
+"""A host port as the engine reads it (`strconv.ParseUint` of each end of a range), or a range."""
 
 
 def left_unset(why: str) -> Check:
@@ -81,6 +89,22 @@ def _check_bind(value: Any, at: At) -> str | None:
         return f"Refused: `-v {value}` shares the container's mounts with the sandbox; {NOT_NEEDED}"
     if source.startswith("/"):
         return bind_refusal(source, f"-v {value}", at.roots, "ro" in options)
+    return None
+
+
+def _check_host_port(value: Any, at: At) -> str | None:
+    """`-p HOST:CONTAINER`'s host port: empty (any port), a port or a range, never covering 53."""
+    found = text(value, at)
+    if found or value == "":
+        return found
+    if not _HOST_PORT.fullmatch(value):
+        return f"Refused: `-p {value[:40]}:...`: a host port is a number or a range such as 8000-8010."
+    low, _, high = value.partition("-")
+    if int(low) <= RESOLVER_PORT <= int(high or low):
+        return (
+            f"Refused: `-p {value}:...` takes the sandbox's port {RESOLVER_PORT}, where its engine asks "
+            f"for names; publish on another host port (`-p 46053:{RESOLVER_PORT}/udp`)."
+        )
     return None
 
 
@@ -260,7 +284,7 @@ HOST_CONFIG: dict[str, Check] = {
     "NetworkMode": only(
         not_host, "`--network host` puts a container on the machine's network; use a network."
     ),
-    "PortBindings": entries(items(struct({"HostIp": text, "HostPort": text}))),
+    "PortBindings": entries(items(struct({"HostIp": text, "HostPort": _check_host_port}))),
     "RestartPolicy": RESTART_POLICY,
     "AutoRemove": boolean,
     "VolumeDriver": volume_driver("--volume-driver"),

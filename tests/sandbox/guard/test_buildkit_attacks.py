@@ -29,6 +29,7 @@ ATTRS_REFUSED = {
     "session path": ("context", "http://buildkit-session/abc/../x", "the build context"),
     "session newline": ("context", "http://buildkit-session/abc\n", "the build context"),
     "other request": ("requestid", "gateway.v0", "the build option `requestid`"),
+    "cgroup parent": ("cgroup-parent", "/", "`--cgroup-parent`"),  # out of the RUN steps' pids bound
 }
 
 

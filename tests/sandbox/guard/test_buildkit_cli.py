@@ -44,6 +44,7 @@ REFUSALS = {
     "docker buildx build --build-context base=docker-image://alpine .": "`--build-context base=",
     "docker buildx build --cache-from type=registry,ref=example.com/c .": "`--cache-from`",
     "docker buildx build --push -t example.com/x .": "`--push`",
+    "docker buildx build --cgroup-parent / .": "`--cgroup-parent`",
 }
 MODERN = "docker build --progress=plain -t modern . && docker run --rm modern ls -l /run.sh"
 SYNTAX = "# syntax=docker/dockerfile:1\nFROM busybox\nRUN <<EOT\necho built offline\nEOT\n"

@@ -282,6 +282,8 @@ REFUSED_COMMANDS = {
     "docker run --security-opt seccomp=unconfined busybox true": "`--security-opt`",
     "docker run --sysctl net.ipv4.ip_forward=1 busybox true": "`--sysctl`",
     "docker run --cgroup-parent /elsewhere busybox true": "`--cgroup-parent`",
+    "docker run -p 127.0.0.1:53:53/udp busybox true": "the sandbox's port 53",
+    "docker run -p 50-60:53/udp busybox true": "the sandbox's port 53",
     "docker run -v /etc:/host-etc busybox true": "`-v /etc:/host-etc`",
     "docker run -v /var/run/docker.sock:/var/run/docker.sock busybox true": "Docker engine itself",
     "docker run --mount type=bind,source=/,target=/host busybox true": "`--mount type=bind,source=/`",
@@ -412,6 +414,22 @@ def test_a_body_go_would_read_otherwise_is_refused(
 ) -> None:
     status, message = _status(_ask(guard.socket, _post(f"/v1.41/containers/create?name={CREATED}", body)))
     assert status == 403 and message.startswith("Refused"), message
+    assert _created(engine) == []
+
+
+@pytest.mark.hostile
+@pytest.mark.parametrize("host_port", ["53", "053", "50-60", "53/udp"])
+def test_a_port_published_on_the_sandboxs_port_53_is_refused_unsent(
+    guard: Guard, engine: docker.DockerClient, host_port: str
+) -> None:
+    """Port 53 of the sandbox's loopback is where an offline sandbox's engine asks for names."""
+    binding = {"HostIp": "127.0.0.1", "HostPort": host_port}
+    body = json.dumps({"Image": "busybox", "HostConfig": {"PortBindings": {"53/udp": [binding]}}})
+    status, message = _status(
+        _ask(guard.socket, _post(f"/v1.41/containers/create?name={CREATED}", body.encode()))
+    )
+    assert status == 403 and message.startswith("Refused: `-p "), message
+    assert guard.refusals[-1].message == message
     assert _created(engine) == []
 
 
