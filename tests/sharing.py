@@ -53,6 +53,7 @@ BY_FILE = (  # a module-scoped fixture (a sandbox, a built image) each: one work
     "tests/sandbox/test_build.py",
     "tests/sandbox/test_containers.py",
     "tests/sandbox/test_isolation.py",
+    "tests/sandbox/test_pids_bounds.py",
     "tests/sandbox/test_sandbox.py",
 )
 
