@@ -45,6 +45,8 @@ REFUSALS = {
     "docker buildx build --cache-from type=registry,ref=example.com/c .": "`--cache-from`",
     "docker buildx build --push -t example.com/x .": "`--push`",
     "docker buildx build --cgroup-parent / .": "`--cgroup-parent`",
+    "docker tag busybox moby/buildkit:buildx-stable-1 && docker buildx create --driver docker-container "
+    "--bootstrap": "`--privileged`",  # a BuildKit of its own, out of the engine's entitlements and bounds
 }
 MODERN = "docker build --progress=plain -t modern . && docker run --rm modern ls -l /run.sh"
 SYNTAX = "# syntax=docker/dockerfile:1\nFROM busybox\nRUN <<EOT\necho built offline\nEOT\n"
