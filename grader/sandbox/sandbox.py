@@ -16,7 +16,6 @@ import contextlib
 import itertools
 import os
 import shutil
-import subprocess
 import tempfile
 import threading
 import time
@@ -33,7 +32,8 @@ from docker.models.volumes import Volume
 from grader.errors import SetupError
 from grader.host import labels, leftovers
 from grader.host.userns import REMAPPED_ROOT, userns_support
-from grader.sandbox import stores
+from grader.sandbox import host_firewall, stores
+from grader.sandbox.host_firewall import BRIDGE_PREFIX
 from grader.sandbox.paths import ENGINE_DIR, GUARD_DIR, SOCKET_DIR, SUBMISSION_DIR
 from grader.text import decode, last_lines
 
@@ -48,10 +48,6 @@ give none it lacks), SYS_ADMIN (namespaces, mounts, cgroups), NET_ADMIN (bridges
 SYS_PTRACE (`docker exec` into a container whose process runs as another user opens its namespaces)."""
 SECCOMP_PROFILE = Path(__file__).resolve().parents[1] / "data" / "sandbox-seccomp.json"
 LOG_CONFIG = {"type": "json-file", "config": {"max-size": "1m", "max-file": "2"}}
-BRIDGE_PREFIX = "gr-"  # the host's name of every sandbox network's bridge: gr-<run id>, 15 characters
-NO_NEW_CONNECTIONS = ["-i", f"{BRIDGE_PREFIX}+", "-m", "conntrack", "!", "--ctstate", "ESTABLISHED,RELATED"]
-"""What a sandbox may not start towards the host itself (its services, on any of its addresses): a
-connection in through a sandbox's bridge. The host's own connections to published ports are answered."""
 NO_IPV6 = {"net.ipv6.conf.all.disable_ipv6": "1", "net.ipv6.conf.default.disable_ipv6": "1"}
 PRIVILEGED_PORTS = {"net.ipv4.ip_unprivileged_port_start": "1024"}
 """Linux's own default, which Docker lowers to 0 in a container's network namespace: in the sandbox's,
@@ -381,38 +377,12 @@ def guard_the_host(host: docker.DockerClient, image: str) -> None:
     """
     with _host_guarded:
         if host.api.base_url not in _guarded_hosts:
-            _set_host_rule(host, image)
+            code, output = host_firewall.set_rule(host, image)
+            if code != 0:
+                raise SandboxError(
+                    f"The host's firewall rule for sandboxes could not be set:\n{last_lines(output)}"
+                )
             _guarded_hosts.add(host.api.base_url)
-
-
-def _set_host_rule(host: docker.DockerClient, image: str) -> None:
-    """Insert the rule unless it is there, directly or from a helper container."""
-    script = " && ".join(
-        f"{{ {tool} -C INPUT {rule} || {tool} -I INPUT {rule}; }}"
-        for tool in ("iptables", "ip6tables")
-        for rule in [" ".join(f"'{word}'" for word in [*NO_NEW_CONNECTIONS, "-j", "DROP"])]
-    )
-    if os.getuid() == 0 and shutil.which("iptables") and shutil.which("ip6tables"):
-        done = subprocess.run(["sh", "-c", script], capture_output=True, text=True, check=False)
-        code, output = done.returncode, done.stdout + done.stderr
-    else:
-        helper = host.containers.run(
-            image,
-            ["sh", "-c", script],
-            entrypoint=[],
-            detach=True,
-            network_mode="host",
-            cap_drop=["ALL"],
-            cap_add=["NET_ADMIN", "NET_RAW"],
-            labels=labels.run_labels("firewall"),
-        )
-        try:
-            code = int(helper.wait(timeout=60)["StatusCode"])
-            output = decode(helper.logs())
-        finally:
-            helper.remove(force=True)
-    if code != 0:
-        raise SandboxError(f"The host's firewall rule for sandboxes could not be set:\n{last_lines(output)}")
 
 
 def remove_runs(host: docker.DockerClient, run_ids: Collection[str]) -> None:
