@@ -12,23 +12,26 @@ container and nothing else of it:
   CAP_SYS_PTRACE, which no container a student starts has, so the container's processes cannot
   read or write the lookout's commands, environment or pipes through /proc.
 
-Each command is an exec in the lookout, bounded by busybox's `timeout` (CommandTimeout when its
-output outlives it) and by OUTPUT_LIMIT.
+Commands run one after another in one shell in the lookout, framed as the probe's are
+(grader.checks.shell), each within its time limit and OUTPUT_LIMIT. A command past its limit raises
+CommandTimeout and takes the lookout with it (an exec cannot be killed through the API; removing the
+container kills what it started), and the next command starts a new one. No `timeout` wraps them:
+busybox's leaves a watcher behind each command, which nothing in a namespace whose first process
+does not reap (a `sleep`, most servers) ever reaps, so after 32 commands the lookout could fork no
+more.
 """
 
 from __future__ import annotations
 
 import contextlib
-import math
 import shlex
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import docker
 import docker.errors
-from docker.utils.socket import frames_iter
 
-from grader.checks.shell import OUTPUT_LIMIT, CommandTimeout, ShellError, close_hijacked
+from grader.checks.shell import OUTPUT_LIMIT, CommandTimeout, Expired, FramedShell, ShellError
 from grader.host import labels
 from grader.sandbox import containers
 from grader.text import decode
@@ -36,7 +39,6 @@ from grader.text import decode
 Namespace = Literal["net", "pid"]
 LOG_CONFIG = {"type": "json-file", "config": {"max-size": "1m", "max-file": "1"}}
 CAPABILITIES: dict[str, list[str]] = {"net": ["NET_RAW"], "pid": ["SYS_PTRACE"]}
-GRACE_S = 5  # after a command's own time limit, for its output to end
 
 
 @dataclass(frozen=True)
@@ -81,25 +83,24 @@ class Lookout:
         self.namespace = namespace
         self.timeout_s = timeout_s
         self._helper: str | None = None
+        self._shell: FramedShell | None = None
 
     def run(self, command: str, *args: str, timeout_s: float | None = None) -> Answer:
         """Run the shell `command` (with `args` quoted in, as testinfra does) in the lookout."""
         if args:
             command = command % tuple(shlex.quote(arg) for arg in args)
         self._require_running()
-        seconds = max(1, math.ceil(timeout_s or self.timeout_s))
-        argv = ["timeout", "-s", "KILL", str(seconds), "sh", "-c", command]
-        exec_id = self.api.exec_create(self._started(), argv, stdout=True, stderr=True)["Id"]
-        connection = self.api.exec_start(exec_id, socket=True)
-        getattr(connection, "_sock", connection).settimeout(seconds + GRACE_S)
+        seconds = timeout_s or self.timeout_s
+        shell = self._shell or self._open_shell()
         try:
-            stdout, stderr = _bounded(frames_iter(connection, tty=False))
-        except TimeoutError:  # what the command started outlived it, holding its output open
+            rc, stdout, stderr = shell.run(command.encode(), seconds)
+        except Expired:
+            self.close()
             raise CommandTimeout(command, seconds) from None
-        finally:
-            close_hijacked(connection)
-        rc = self.api.exec_inspect(exec_id).get("ExitCode")
-        return Answer(command, 137 if rc is None else int(rc), stdout, stderr)
+        except ShellError:
+            self.close()
+            raise
+        return Answer(command, rc, stdout, stderr)
 
     def check_output(self, command: str, *args: str) -> str:
         """The output of a command that must succeed, without its last newline."""
@@ -109,7 +110,10 @@ class Lookout:
         return answer.stdout.rstrip("\r\n")
 
     def close(self) -> None:
-        """Remove the helper container, if one was started."""
+        """End the shell and remove the helper container, if one was started."""
+        if self._shell is not None:
+            self._shell.close()
+            self._shell = None
         helper, self._helper = self._helper, None
         if helper is not None:
             with contextlib.suppress(docker.errors.APIError):
@@ -122,6 +126,18 @@ class Lookout:
             running = False
         if not running:
             raise ShellError(f"the container {self.target} is not running")
+
+    def _open_shell(self) -> FramedShell:
+        """A shell in the lookout (started first if need be), reading its commands on stdin."""
+        try:
+            exec_id = self.api.exec_create(self._started(), ["sh"], stdin=True, stdout=True, stderr=True)[
+                "Id"
+            ]
+            self._shell = FramedShell(self.api.exec_start(exec_id, socket=True), self.target)
+        except docker.errors.APIError as error:
+            self.close()
+            raise ShellError(f"cannot open a shell in the lookout beside {self.target}: {error}") from error
+        return self._shell
 
     def _started(self) -> str:
         if self._helper is None:
@@ -157,16 +173,6 @@ class Lookout:
             "mem_limit": "32m",
             "log_config": LOG_CONFIG,
         }
-
-
-def _bounded(frames: Any) -> tuple[bytes, bytes]:
-    """Stdout and stderr of an exec's multiplexed stream, each cut at OUTPUT_LIMIT (the rest drained)."""
-    kept: dict[int, bytearray] = {1: bytearray(), 2: bytearray()}
-    for stream, data in frames:
-        into = kept.get(stream, kept[1])
-        if data and len(into) < OUTPUT_LIMIT:
-            into += data[: OUTPUT_LIMIT - len(into)]
-    return bytes(kept[1]), bytes(kept[2])
 
 
 def run_beside(
