@@ -34,7 +34,7 @@ PRIVILEGED = (
 
 @pytest.fixture(scope="module")
 def sandbox(host_engine: docker.DockerClient) -> Iterator[Sandbox]:
-    with Sandbox(host_engine, sandbox_engine.TAG, run_id=labels.new_run_id(), limits=SMALL) as sandbox:
+    with Sandbox(host_engine, sandbox_engine.chosen(), run_id=labels.new_run_id(), limits=SMALL) as sandbox:
         sandbox.load_images(["busybox:latest"])
         yield sandbox
 
@@ -49,7 +49,7 @@ def guard(sandbox: Sandbox) -> Iterator[Guard]:
 def runner(host_engine: docker.DockerClient, sandbox: Sandbox, guard: Guard) -> Iterator[Container]:
     """A container with the docker CLI whose Docker socket is the guard's, like setup.sh's runner."""
     container = host_engine.containers.run(
-        sandbox_engine.TAG,
+        sandbox_engine.chosen(),
         entrypoint=["sleep", "infinity"],
         detach=True,
         labels=labels.run_labels(sandbox.run_id),
