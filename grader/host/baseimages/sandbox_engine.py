@@ -14,6 +14,7 @@ an image reference (an engine built from this recipe under another name).
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
 
@@ -101,9 +102,10 @@ class Engine:
     def dockerfile(self) -> str:
         return _dockerfile(self.base, self.pinned, self.pins_name)
 
-    @property
+    @functools.cached_property
     def tag(self) -> str:
-        """docker-course/sandbox-engine-<major>:<hash of the Dockerfile, entrypoint and daemon.json>."""
+        """docker-course/sandbox-engine-<major>:<hash of the Dockerfile, entrypoint and daemon.json>, as
+        the files were when first asked (a run keeps one engine while the files are edited)."""
         sources = {"sandbox-entrypoint.sh": ENTRYPOINT, "sandbox-daemon.json": DAEMON_CONFIG}
         return content_tag(f"docker-course/sandbox-engine-{self.major}", self.dockerfile, sources)
 

@@ -3,8 +3,6 @@ GRADER_SANDBOX_ENGINE, made only on demand; skipped, saying why, once sid no lon
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import docker
 import pytest
 from docker.models.images import Image
