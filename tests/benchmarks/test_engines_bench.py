@@ -23,4 +23,4 @@ def test_the_table_shows_counts_and_time_per_submission() -> None:
     console = Console(width=120, record=True)
     console.print(engines.table([{**row, "seconds": 10.0, "differences": {}}]))
     text = console.export_text()
-    assert "28.5.2+dfsg4-5" in text and "3/4" in text and "2.5" in text
+    assert "28.5.2 " in text and "3/4" in text and "2.5" in text

@@ -172,6 +172,8 @@ def chosen(environ: dict[str, str] | None = None) -> str:
 
 
 def versions_of(image: str) -> dict[str, str]:
-    """The pinned versions of the engine whose image is `image` (none for an image made elsewhere)."""
-    found = [engine for engine in ENGINES.values() if engine.tag == image]
+    """The pinned versions of the engine whose image `image` is, by its repository's last part
+    (`.../sandbox-engine-28:...`); none for an image of another name."""
+    repository = image.rsplit(":", 1)[0].rsplit("/", 1)[-1]
+    found = [engine for engine in ENGINES.values() if repository == f"sandbox-engine-{engine.major}"]
     return found[0].versions() if found else {}

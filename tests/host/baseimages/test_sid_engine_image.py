@@ -32,6 +32,7 @@ def test_the_variable_picks_the_engine_image() -> None:
     with pytest.raises(sandbox_engine.UnknownEngine, match="'27' names no sandbox engine: use one of 26, 28"):
         sandbox_engine.chosen({"GRADER_SANDBOX_ENGINE": "27"})
     assert sandbox_engine.versions_of(SID.tag) == SID.versions()
+    assert sandbox_engine.versions_of("mine/sandbox-engine-26:abc") == TRIXIE.versions()
     assert sandbox_engine.versions_of("mine/engine:1") == {}
 
 
