@@ -21,6 +21,8 @@ def test_the_two_engines_differ_only_in_base_and_pins() -> None:
         return text
 
     assert neutral(SID) == neutral(TRIXIE)
+    assert "Update SID_PINNED in grader/host/baseimages/sandbox_engine.py" in SID.dockerfile
+    assert "docker.io=28.5.2+dfsg4-5 " in SID.dockerfile and f"FROM {sid.NAME}\n" in SID.dockerfile
     assert SID.tag.startswith("docker-course/sandbox-engine-28:") and TRIXIE.tag == sandbox_engine.TAG
     assert SID.versions()["docker"].startswith("28.5.") and TRIXIE.versions() == sandbox_engine.versions()
 
