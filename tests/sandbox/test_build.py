@@ -84,7 +84,9 @@ def test_while_a_fork_bomb_runs_in_a_build_the_engine_still_starts_containers(
     container started mid-bomb (without it, runc cannot fork: "resource temporarily unavailable")."""
     bomb = "FROM busybox\nRUN (f(){ f|f& };f; sleep 10); echo the bomb is over\n"
     context = pack(submission(bomb), limit_bytes=1024**2)
-    with Sandbox(host_engine, sandbox_engine.TAG, run_id=labels.new_run_id(), submission=context.tar) as box:
+    with Sandbox(
+        host_engine, sandbox_engine.chosen(), run_id=labels.new_run_id(), submission=context.tar
+    ) as box:
         box.load_images(["busybox:latest"])
         assert box.client is not None
         with concurrent.futures.ThreadPoolExecutor(1) as pool:
