@@ -42,8 +42,9 @@ if [ "${SANDBOX_USERNS:-0}" != 0 ] && [ -d /sys/fs/cgroup/memory ]; then
   echo "dockremap:$SANDBOX_USERNS:65536" | tee /etc/subuid > /etc/subgid
   mkdir -p /run/cgroup
   mount --move /sys/fs/cgroup /run/cgroup
+  # lazily: a process exec'd meanwhile (`runc init` reads /proc/sys/kernel/cap_last_cap) keeps a mask busy
   awk '$5 ~ "^/(proc|sys)/" {print $5}' /proc/self/mountinfo | sort -r | while read -r point; do
-    umount "$point"
+    umount -l "$point"
   done
   set -- --userns-remap=default "$@"
 fi

@@ -11,7 +11,8 @@ import pytest
 
 from grader.host import labels
 from grader.host.baseimages import sandbox_engine
-from grader.sandbox.sandbox import Sandbox
+from grader.host.userns import REMAPPED_ROOT
+from grader.sandbox.sandbox import CAPABILITIES, SECCOMP_PROFILE, Sandbox
 from tests.sandboxes import BUSYBOX, SMALL
 
 SOMAXCONN = Path("/proc/sys/net/core/somaxconn")  # one setting per network namespace
@@ -38,3 +39,24 @@ def test_only_the_sandboxs_own_network_settings_are_writable_and_its_containers_
             BUSYBOX, ["cat", "/proc/sys/net/ipv6/conf/eth0/disable_ipv6"], remove=True
         )
         assert ipv6_off == b"1\n"
+
+
+@pytest.mark.docker
+@pytest.mark.usefixtures("leaves_nothing")
+def test_the_masks_go_while_a_process_holds_a_file_under_them(host_engine: docker.DockerClient) -> None:
+    """Under a user namespace the entrypoint lifts the masks over /proc and /sys while the grader may be
+    exec'ing into the sandbox (`runc init` reads /proc/sys/kernel/cap_last_cap): a mask in use then
+    must still go, not stop the sandbox with "umount: /proc/sys: target is busy"."""
+    holds = "exec 3</proc/sys/kernel/cap_last_cap; exec /usr/local/bin/sandbox-entrypoint --version"
+    output = host_engine.containers.run(
+        sandbox_engine.chosen(),
+        ["-c", holds],
+        entrypoint=["sh"],
+        environment={"SANDBOX_USERNS": str(REMAPPED_ROOT)},
+        cap_drop=["ALL"],
+        cap_add=list(CAPABILITIES),
+        security_opt=[f"seccomp={SECCOMP_PROFILE.read_text()}", "apparmor=unconfined"],
+        network_disabled=True,
+        remove=True,
+    )
+    assert b"Docker version" in output, output
