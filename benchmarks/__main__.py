@@ -6,7 +6,9 @@
    beside it as it was before the hardening (interleaved);
 4. grading a generated class of 40 submissions with 1, 2 and 4 workers, and with two slots here
    beside a scheduler and two workers on this machine (a Dask cluster);
-5. autograding a class's notebooks with 1 and 2 at once.
+5. autograding a class's notebooks with 1 and 2 at once;
+6. every solution and variant graded on each sandbox engine present (26.1, 28.5) and image store
+   (`benchmarks.engines`: the README's supported versions).
 
 The figures also go to build/bench.json. They are taken on whatever else the machine is doing:
 the JSON records the load average and the other sandboxes running when the bench began.
@@ -26,6 +28,7 @@ from benchmarks import (
     checks_bench,
     class_bench,
     cluster_bench,
+    engines,
     grading_bench,
     hardening_bench,
 )
@@ -56,6 +59,8 @@ def main(output: Path = OUTPUT) -> dict[str, Any]:
     figures["cluster"] = cluster_bench.main(console)
     console.rule("Notebooks")
     figures["autograde"] = autograde_bench.main(console)
+    console.rule("Sandbox engines")
+    figures["engines"] = engines.main(console)
     figures["environment"]["bench_s"] = time.perf_counter() - started
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(figures, indent=2) + "\n")

@@ -30,7 +30,7 @@ GraderError
 │   │                 a bad assignment or overrides file, a folder of no known layout, a result
 │   │                 that cannot be replayed
 │   ├── UnknownExercise                      (model.exercise)
-│   ├── UnknownImage                         (host.baseimages)
+│   ├── UnknownImage, UnknownEngine          (host.baseimages)
 │   ├── NotLive                              (grading.live)
 │   ├── QuizError ── UnknownTopic            (quiz.bank)
 │   ├── AssignmentError, PlanError, LayoutError   (batch.assignment, batch.plan, batch.layout)

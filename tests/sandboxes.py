@@ -27,7 +27,7 @@ def started(
     (busybox by default); the caller closes it."""
     sandbox = Sandbox(
         host,
-        sandbox_engine.TAG,
+        sandbox_engine.chosen(),
         run_id=labels.new_run_id(),
         limits=limits,
         submission=submission,

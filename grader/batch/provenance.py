@@ -21,13 +21,14 @@ def tools(client: docker.DockerClient) -> dict[str, str]:
         engine = str(client.version().get("Version", ""))
     except docker.errors.DockerException:
         engine = ""
+    image = sandbox_engine.chosen()
     return {
         "grader": __version__,
         "python": platform.python_version(),
         "docker_py": docker.__version__,
         "engine": engine,
-        "sandbox_engine": _image_id(client, sandbox_engine.TAG),
-        **{f"sandbox_{name}": version for name, version in sandbox_engine.versions().items()},
+        "sandbox_engine": _image_id(client, image),
+        **{f"sandbox_{name}": version for name, version in sandbox_engine.versions_of(image).items()},
     }
 
 

@@ -8,13 +8,15 @@ from rich.text import Text
 
 from grader.exit_codes import Exit
 from grader.host import machine
-from grader.host.baseimages import Outcome, PrepareFailed
+from grader.host.baseimages import Outcome, PrepareFailed, engine_image
 
 
-def prepare(*, names: list[str], pull: bool = True) -> int:
-    """Make the base images `names` (default: all) available; 0 when they all are. What fails
-    is raised, after the table of what was done before."""
+def prepare(*, names: list[str], pull: bool = True, engines: tuple[str, ...] = ()) -> int:
+    """Make the base images `names` and the sandbox engines `engines` (default: all but engines other
+    than the grading one) available; 0 when they all are. What fails is raised, after the table of what
+    was done before."""
     console = Console()
+    names = [*names, *(engine_image(major) for major in engines)]
     try:
         with console.status("Preparing base images...") as status:
             outcomes = machine.prepare_images(

@@ -42,9 +42,6 @@ from grader.sandbox.containers import LOG_CONFIG
 from grader.sandbox.paths import ENGINE_DIR, SOCKET_DIR
 from grader.sandbox.sandbox import INSIDE_VARIABLE, Sandbox, SandboxError, SandboxLimits
 
-LAB_IMAGES = (*COURSE_IMAGES, sandbox_engine.TAG)
-"""What the notebooks' commands run, and the sandbox engine image, whose docker client notebook 09
-runs in a container (`grader images prepare` made it on the student's machine; here it is loaded)."""
 KERNEL_NAME = "python3"  # the course's notebooks ask for it: the course engine's kernelspec takes its place
 TRANSPORT = "ipc"  # ZeroMQ over Unix sockets next to the connection file, in the shared runtime folder
 LIMITS = SandboxLimits(memory="4g", disk="4g", cpus=float(min(os.cpu_count() or 1, 2)))
@@ -83,9 +80,15 @@ def course_engine(host: docker.DockerClient, folder: Path) -> Iterator[CourseEng
     except docker.errors.ImageNotFound:
         raise SandboxError(f"The image {kernel_image} is missing: run `grader images prepare`.") from None
     with Sandbox(
-        host, sandbox_engine.TAG, run_id=run_id, limits=LIMITS, outside=True, userns=False, folders=[folder]
+        host,
+        sandbox_engine.chosen(),
+        run_id=run_id,
+        limits=LIMITS,
+        outside=True,
+        userns=False,
+        folders=[folder],
     ) as sandbox:
-        sandbox.load_images(LAB_IMAGES)
+        sandbox.load_images(lab_images())
         _socket_at_its_usual_place(host.containers.get(sandbox.container_id))
         # named like the sandbox's socket folder, so closing the sandbox removes it too
         runtime = Path(tempfile.mkdtemp(prefix=f"grader-{os.getpid()}-{run_id}-lab-"))
@@ -100,6 +103,12 @@ def course_engine(host: docker.DockerClient, folder: Path) -> Iterator[CourseEng
         engine = CourseEngine(sandbox, kernel, folder, runtime)
         write_kernelspec(engine)
         yield engine
+
+
+def lab_images() -> tuple[str, ...]:
+    """What the notebooks' commands run, and the sandbox engine image, whose docker client notebook 09
+    runs in a container (`grader images prepare` made it on the student's machine; here it is loaded)."""
+    return (*COURSE_IMAGES, sandbox_engine.chosen())
 
 
 def kernel_options(sandbox: Sandbox, folder: Path, runtime: Path) -> dict[str, Any]:

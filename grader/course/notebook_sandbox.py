@@ -97,7 +97,7 @@ def _execute(
 ) -> NotebookNode:
     """What ran of `notebook` (grader.course.notebook_score.merge), its check cells scored by the host."""
     run_id = labels.new_run_id()
-    with Sandbox(host, sandbox_engine.TAG, run_id=run_id, submission=folder) as sandbox:
+    with Sandbox(host, sandbox_engine.chosen(), run_id=run_id, submission=folder) as sandbox:
         assert sandbox.client is not None
         base_images = sandbox.load_images(images)
         # through the sandbox, which keeps the volume (a tmpfs) mounted while the kernel is stopped

@@ -135,7 +135,7 @@ def _engine(
     outside = exercise.build_network or exercise.run_network  # else no route off the machine
     holds = SandboxLimits(submission_disk=f"{max(128, len(context) // MIB + 16)}m")  # the context, whole
     with Sandbox(
-        host, sandbox_engine.TAG, run_id=run_id, outside=outside, limits=holds, submission=context
+        host, sandbox_engine.chosen(), run_id=run_id, outside=outside, limits=holds, submission=context
     ) as own:
         assert own.client is not None
         base_images = own.load_images(exercise.images)

@@ -49,7 +49,9 @@ def grade_setup(
     if packed.left_out:
         result.advice.append(walk.left_out_words(packed.left_out))
     outside = exercise.build_network or exercise.run_network  # else no route off the machine
-    with Sandbox(host, sandbox_engine.TAG, run_id=run_id, submission=packed.tar, outside=outside) as sandbox:
+    with Sandbox(
+        host, sandbox_engine.chosen(), run_id=run_id, submission=packed.tar, outside=outside
+    ) as sandbox:
         assert sandbox.client is not None
         base_images = sandbox.load_images(exercise.images)
         script = _run(host, sandbox, exercise)

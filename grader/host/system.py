@@ -108,6 +108,16 @@ def ensure_packages(*names: str) -> None:
     _run_apt(command.split(), f"Installing {', '.join(missing)} failed")
 
 
+def apt_setting(name: str) -> str:
+    """The value the host's apt configuration gives `name` (`apt-config`), empty when it sets none."""
+    try:
+        done = subprocess.run(["apt-config", "shell", "V", name], capture_output=True, text=True, check=False)
+    except FileNotFoundError:
+        return ""
+    words = shlex.split(done.stdout.strip().removeprefix("V=")) if done.returncode == 0 else []
+    return words[0] if words else ""
+
+
 @functools.cache
 def _apt_update() -> None:
     """`apt-get update`, once per process."""

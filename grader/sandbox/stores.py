@@ -2,10 +2,10 @@
 containerd-snapshotter feature, the default of fresh Docker installs since 29).
 
 On the containerd store an image's ID is the digest of its manifest, not of its config, so a base image
-loaded into a sandbox gets an ID there other than the host's. Engine 26.1 cannot run a BuildKit RUN
-step on that store under `--userns-remap` (runc: "mkdirat .../rootfs/proc: permission denied"), so a
-sandbox on it has no user namespace: it is there to check that grading reads both stores alike; the
-classic store, with the user namespace, stays the default for grading.
+loaded into a sandbox gets an ID there other than the host's. Engines 26.1 and 28.5 (measured) cannot
+run a BuildKit RUN step on that store under `--userns-remap` (runc: "mkdirat .../rootfs/proc: permission
+denied"), so a sandbox on it has no user namespace: it is there to check that grading reads both stores
+alike; the classic store, with the user namespace, stays the default for grading.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ BUSYBOX = "busybox:latest"
 def env(host_engine: docker.DockerClient) -> Iterator[Environment]:
     """A sandbox holding a running web server `web`, a stopped `done`, a network and a volume."""
     limits = SandboxLimits(memory="512m", disk="256m", pids=256)
-    with Sandbox(host_engine, sandbox_engine.TAG, run_id=labels.new_run_id(), limits=limits) as sandbox:
+    with Sandbox(host_engine, sandbox_engine.chosen(), run_id=labels.new_run_id(), limits=limits) as sandbox:
         assert sandbox.client is not None
         base_images = sandbox.load_images([BUSYBOX])
         client = sandbox.client

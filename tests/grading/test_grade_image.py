@@ -75,7 +75,9 @@ def notebook_sandbox(
     folder = tmp_path_factory.mktemp("notebook")
     (folder / "notebook.ipynb").write_text("{}")
     packed = pack(folder, limit_bytes=1 << 20, required="notebook.ipynb")
-    with Sandbox(host_engine, sandbox_engine.TAG, run_id=labels.new_run_id(), submission=packed.tar) as up:
+    with Sandbox(
+        host_engine, sandbox_engine.chosen(), run_id=labels.new_run_id(), submission=packed.tar
+    ) as up:
         up.load_images(["busybox:latest"])
         yield up
 

@@ -195,3 +195,8 @@ def test_ensure_packages_reports_apt_failures(fake_apt: FakeApt, monkeypatch: py
     monkeypatch.setattr(system.subprocess, "run", failing)
     with pytest.raises(system.MissingPackages, match="Unable to locate package"):
         system.ensure_packages("no-such-package")
+
+
+def test_apt_setting_reads_the_hosts_apt_configuration() -> None:
+    assert system.apt_setting("Dir::Etc") == "etc/apt"  # apt's built-in default
+    assert system.apt_setting("Grader::Never::Set") == ""

@@ -44,7 +44,7 @@ def build_of(host_engine: docker.DockerClient, submission: Callable[..., Path]) 
     ) -> BuildResult:
         context = pack(submission(dockerfile, **files), limit_bytes=1024**2)
         with Sandbox(
-            host_engine, sandbox_engine.TAG, run_id=labels.new_run_id(), submission=context.tar
+            host_engine, sandbox_engine.chosen(), run_id=labels.new_run_id(), submission=context.tar
         ) as sandbox:
             sandbox.load_images(["busybox:latest"])
             return build_in(
@@ -84,7 +84,9 @@ def test_while_a_fork_bomb_runs_in_a_build_the_engine_still_starts_containers(
     container started mid-bomb (without it, runc cannot fork: "resource temporarily unavailable")."""
     bomb = "FROM busybox\nRUN (f(){ f|f& };f; sleep 10); echo the bomb is over\n"
     context = pack(submission(bomb), limit_bytes=1024**2)
-    with Sandbox(host_engine, sandbox_engine.TAG, run_id=labels.new_run_id(), submission=context.tar) as box:
+    with Sandbox(
+        host_engine, sandbox_engine.chosen(), run_id=labels.new_run_id(), submission=context.tar
+    ) as box:
         box.load_images(["busybox:latest"])
         assert box.client is not None
         with concurrent.futures.ThreadPoolExecutor(1) as pool:
@@ -207,7 +209,7 @@ def test_a_run_step_cannot_fetch_without_network(build_of: Callable[..., BuildRe
 
 @pytest.fixture(scope="module")
 def given(host_engine: docker.DockerClient) -> Iterator[Sandbox]:
-    with Sandbox(host_engine, sandbox_engine.TAG, run_id=labels.new_run_id()) as sandbox:
+    with Sandbox(host_engine, sandbox_engine.chosen(), run_id=labels.new_run_id()) as sandbox:
         sandbox.load_images(["busybox:latest"])
         yield sandbox
 
@@ -231,7 +233,9 @@ def test_an_engine_given_up_builds_with_buildkit_from_a_context_on_stdin(
     context = pack(submission(dockerfile, **{"run.sh": "echo hi\n"}), limit_bytes=1024**2)
     slow = pack(submission("FROM busybox\nRUN sleep 30\n"), limit_bytes=1024**2)
     notebook = pack(submission("# a notebook's folder\n"), limit_bytes=1024**2)
-    with Sandbox(host_engine, sandbox_engine.TAG, run_id=labels.new_run_id(), submission=notebook.tar) as up:
+    with Sandbox(
+        host_engine, sandbox_engine.chosen(), run_id=labels.new_run_id(), submission=notebook.tar
+    ) as up:
         up.load_images(["busybox:latest"])
         built = build_in(host_engine, up, tag=TAG, timeout_s=60, network=False, context=context.tar)
         assert built.ok, built.error

@@ -22,7 +22,7 @@ BUSYBOX = "busybox:latest"
 @pytest.fixture(scope="module")
 def client(host_engine: docker.DockerClient) -> Iterator[docker.DockerClient]:
     """The engine of one sandbox shared by this module's tests, with busybox loaded."""
-    with Sandbox(host_engine, sandbox_engine.TAG, run_id=labels.new_run_id()) as sandbox:
+    with Sandbox(host_engine, sandbox_engine.chosen(), run_id=labels.new_run_id()) as sandbox:
         sandbox.load_images([BUSYBOX])
         assert sandbox.client is not None
         yield sandbox.client

@@ -386,7 +386,9 @@ def test_a_runner_reaches_a_guard_of_a_grader_not_root_through_its_group(
             result = run_script(
                 host_engine, sandbox, guard_socket=guard.socket, script="setup.sh", timeout_s=60
             )
-        engine = sandbox_engine.PINNED["docker.io"].rsplit("-", 1)[0]  # the Debian revision off
+        engine = sandbox_engine.versions_of(sandbox_engine.chosen())["docker"].rsplit("-", 1)[
+            0
+        ]  # the Debian revision off
         assert (result.exit_code, result.output) == (0, f"{engine}\n"), result.output
         with Guard(sandbox.socket, allowed_bind_roots=sandbox.bind_roots) as guard:  # without the group
             for path, mode in ((guard.socket, 0o660), (guard.socket.parent, 0o710)):
@@ -428,7 +430,9 @@ def test_a_sandbox_has_no_route_off_its_own_network(host_engine: docker.DockerCl
 def test_a_sandbox_of_an_exercise_that_declares_network_has_a_route_out(
     host_engine: docker.DockerClient,
 ) -> None:
-    sandbox = Sandbox(host_engine, sandbox_engine.TAG, run_id=labels.new_run_id(), limits=SMALL, outside=True)
+    sandbox = Sandbox(
+        host_engine, sandbox_engine.chosen(), run_id=labels.new_run_id(), limits=SMALL, outside=True
+    )
     with sandbox:
         _, routes = _in_sandbox(host_engine, sandbox, f"{PROBE} ip route")
         assert "default via" in routes, routes  # checked, never used: no packet is sent off the machine
@@ -491,9 +495,9 @@ def test_the_hosts_firewall_rule_is_set_once_whether_or_not_iptables_is_at_hand(
     it is there once, whatever the number of sandboxes."""
     monkeypatch.setattr(sandbox_module.shutil, "which", lambda _name: None)
     monkeypatch.setattr(sandbox_module, "_guarded_hosts", set())
-    sandbox_module.guard_the_host(host_engine, sandbox_engine.TAG)
+    sandbox_module.guard_the_host(host_engine, sandbox_engine.chosen())
     monkeypatch.setattr(sandbox_module, "_guarded_hosts", set())  # as a second grading process would
-    sandbox_module.guard_the_host(host_engine, sandbox_engine.TAG)
+    sandbox_module.guard_the_host(host_engine, sandbox_engine.chosen())
     if os.getuid() == 0:
         rules = subprocess.run(["iptables", "-S", "INPUT"], capture_output=True, text=True, check=True).stdout
         assert rules.count("-A INPUT -i gr-+ -m conntrack ! --ctstate RELATED,ESTABLISHED -j DROP") == 1, (

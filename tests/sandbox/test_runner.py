@@ -32,7 +32,11 @@ def run(host_engine: docker.DockerClient, tmp_path: Path) -> Iterator[Run]:
             (tmp_path / name).write_text(content)
         packed = pack(tmp_path, limit_bytes=1 << 20, required="setup.sh")
         sandbox = Sandbox(
-            host_engine, sandbox_engine.TAG, run_id=labels.new_run_id(), limits=SMALL, submission=packed.tar
+            host_engine,
+            sandbox_engine.chosen(),
+            run_id=labels.new_run_id(),
+            limits=SMALL,
+            submission=packed.tar,
         )
         opened.append(sandbox)
         sandbox.start()

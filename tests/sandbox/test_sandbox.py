@@ -223,7 +223,11 @@ def test_only_a_sandbox_holding_a_submission_lets_binds_of_it_through(
 ) -> None:
     assert sandbox.bind_roots == (), "no submission, nothing to bind"
     with Sandbox(
-        host_engine, sandbox_engine.TAG, run_id=labels.new_run_id(), limits=SMALL, submission=_empty_tar()
+        host_engine,
+        sandbox_engine.chosen(),
+        run_id=labels.new_run_id(),
+        limits=SMALL,
+        submission=_empty_tar(),
     ) as holding:
         assert holding.bind_roots == (SUBMISSION_DIR,)
         assert holding._container is not None
@@ -238,7 +242,11 @@ def test_nosymfollow_is_what_keeps_a_planted_link_from_the_engines_socket(
 ) -> None:
     """The same bind through a link fails on the sandbox's mount and, that option taken away, works."""
     with Sandbox(
-        host_engine, sandbox_engine.TAG, run_id=labels.new_run_id(), limits=SMALL, submission=_empty_tar()
+        host_engine,
+        sandbox_engine.chosen(),
+        run_id=labels.new_run_id(),
+        limits=SMALL,
+        submission=_empty_tar(),
     ) as holding:
         assert holding._container is not None and holding.client is not None
         holding.load_images(["busybox:latest"])
@@ -279,7 +287,7 @@ def test_an_interrupt_while_the_sandbox_container_starts_leaves_nothing(
     monkeypatch.setattr(ContainerCollection, "run", run_then_interrupt)
     run_id = labels.new_run_id()
     try:
-        with pytest.raises(KeyboardInterrupt), Sandbox(host_engine, sandbox_engine.TAG, run_id=run_id):
+        with pytest.raises(KeyboardInterrupt), Sandbox(host_engine, sandbox_engine.chosen(), run_id=run_id):
             pytest.fail("the sandbox started")
         monkeypatch.undo()
         left = [item.kind for item in leftovers.of_run(host_engine, run_id)]
@@ -313,7 +321,7 @@ def test_where_the_machine_allows_no_user_namespace_a_sandbox_starts_without_one
     host_engine: docker.DockerClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(sandbox_module, "userns_support", lambda host: "the host uses cgroup v2; ...")
-    with Sandbox(host_engine, sandbox_engine.TAG, run_id=labels.new_run_id(), limits=SMALL) as plain:
+    with Sandbox(host_engine, sandbox_engine.chosen(), run_id=labels.new_run_id(), limits=SMALL) as plain:
         assert plain.client is not None
         assert (plain.userns, plain.owner) == (False, None)
         assert "name=userns" not in plain.client.info()["SecurityOptions"]
@@ -334,7 +342,7 @@ def test_by_default_the_submission_is_handed_to_the_nested_containers_root(
     with tarfile.open(fileobj=tar, mode="w") as archive:
         archive.add(tmp_path, arcname=".")
     with Sandbox(
-        host_engine, sandbox_engine.TAG, run_id=labels.new_run_id(), submission=tar.getvalue()
+        host_engine, sandbox_engine.chosen(), run_id=labels.new_run_id(), submission=tar.getvalue()
     ) as held:
         owner = str(userns_module.REMAPPED_ROOT)
         assert held.owner == userns_module.REMAPPED_ROOT
@@ -381,7 +389,7 @@ def test_a_sandbox_on_the_containerd_image_store_records_its_base_images_ids_the
 ) -> None:
     run_id = labels.new_run_id()
     with Sandbox(
-        host_engine, sandbox_engine.TAG, run_id=run_id, limits=SMALL, image_store="containerd"
+        host_engine, sandbox_engine.chosen(), run_id=run_id, limits=SMALL, image_store="containerd"
     ) as held:
         assert held.client is not None
         assert ["driver-type", "io.containerd.snapshotter.v1"] in held.client.info()["DriverStatus"]

@@ -14,7 +14,7 @@ from docker.models.images import Image
 
 from grader.errors import InputError, SetupError
 from grader.host import labels, system
-from grader.host.baseimages import busybox, debian, notebook_kernel, registry, sandbox_engine, trixie
+from grader.host.baseimages import busybox, debian, notebook_kernel, registry, sandbox_engine, sid, trixie
 from grader.host.baseimages.recipe import BuildFailed, Recipe
 from grader.text import shorten
 
@@ -29,6 +29,19 @@ def recipes() -> tuple[Recipe, ...]:
         sandbox_engine.RECIPE,
         notebook_kernel.recipe(),
     )
+
+
+def on_demand() -> tuple[Recipe, ...]:
+    """Images made only when named (`grader images prepare --engine 28`): none of them grades."""
+    return (sid.RECIPE, sandbox_engine.SID.recipe())
+
+
+def engine_image(major: str) -> str:
+    """The sandbox engine image of engine `major` (26, 28)."""
+    if major not in sandbox_engine.ENGINES:
+        known = ", ".join(sandbox_engine.ENGINES)
+        raise UnknownImage(f"No sandbox engine {major!r} is made here. Engines: {known}.")
+    return sandbox_engine.ENGINES[major].tag
 
 
 PULL_TIMEOUT_S = 20
@@ -61,10 +74,10 @@ class PrepareFailed(SetupError, RuntimeError):
 
 def find(name: str) -> Recipe:
     """The recipe of the image `name`."""
-    for recipe in recipes():
+    for recipe in (*recipes(), *on_demand()):
         if recipe.name == name:
             return recipe
-    known = ", ".join(recipe.name for recipe in recipes())
+    known = ", ".join(recipe.name for recipe in (*recipes(), *on_demand()))
     raise UnknownImage(f"No base image is called '{name}'. Base images: {known}.")
 
 
@@ -75,7 +88,8 @@ def prepare(
     *,
     pull: bool = True,
 ) -> list[Outcome]:
-    """Make the images `names` (default: all) available, with what they are built from."""
+    """Make the images `names` (default: all but those made on demand) available, with what they are
+    built from."""
     chosen = [find(name) for name in names] if names else list(recipes())
     preparer = _Preparer(client, on_step or _quiet, pull)
     for recipe in chosen:

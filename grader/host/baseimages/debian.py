@@ -29,6 +29,7 @@ OVERLAY = DATA / "debian"  # apt and dpkg settings of the official slim images
 SLIM_RULES = OVERLAY / "etc/dpkg/dpkg.cfg.d/docker-slim"
 DEBOOTSTRAP_TIMEOUT_S = 1200
 EMPTIED = ("etc/hostname", "etc/resolv.conf")  # the host's, copied by debootstrap
+APT_CONF = "etc/apt/apt.conf.d/50docker-course"  # settings a recipe gives the image's apt
 CACHES = ("var/lib/apt/lists", "var/cache/apt", "var/log")
 
 
@@ -38,9 +39,11 @@ def description(mirror: str, suite: str = SUITE) -> str:
     return f"debootstrap {version} --variant=minbase {suite} from {mirror}"
 
 
-def build(client: docker.DockerClient, tag: str = NAME, suite: str = SUITE, security: str = "") -> None:
+def build(
+    client: docker.DockerClient, tag: str = NAME, suite: str = SUITE, security: str = "", apt_conf: str = ""
+) -> None:
     """Bootstrap Debian `suite` into a temporary folder, slim it and import it as `tag`; apt in it
-    also reads `suite`-security from `security` when given."""
+    also reads `suite`-security from `security` when given, and the settings `apt_conf` when given."""
     mirror = system.apt_mirror(suite=suite)
     sources = f"deb {mirror} {suite} main\n" + (f"deb {security} {suite}-security main\n" if security else "")
     with tempfile.TemporaryDirectory(prefix="debian-rootfs-", ignore_cleanup_errors=True) as tmp:
@@ -50,8 +53,9 @@ def build(client: docker.DockerClient, tag: str = NAME, suite: str = SUITE, secu
         finally:
             _unmount_below(rootfs)
         slim(rootfs)
-        configure(rootfs, sources)
+        configure(rootfs, sources, apt_conf)
         recipe = description(mirror, suite) + (f" (apt also reads {suite}-security)" if security else "")
+        recipe += f" (apt settings: {apt_conf.strip()})" if apt_conf else ""
         _import(client, _tar(rootfs, Path(tmp) / "rootfs.tar"), tag, recipe)
 
 
@@ -121,11 +125,14 @@ def _matches(path: str, patterns: list[str]) -> bool:
     return any(fnmatch.fnmatchcase(path, pattern) for pattern in patterns)
 
 
-def configure(rootfs: Path, sources: str) -> None:
-    """Apply the slim images' apt/dpkg settings and give apt `sources` (a sources.list)."""
+def configure(rootfs: Path, sources: str, apt_conf: str = "") -> None:
+    """Apply the slim images' apt/dpkg settings and give apt `sources` (a sources.list) and the
+    settings `apt_conf` (an apt.conf.d file) when given."""
     shutil.copytree(OVERLAY, rootfs, dirs_exist_ok=True)
     os.chmod(rootfs / "usr/sbin/policy-rc.d", 0o755)
     (rootfs / "etc/apt/sources.list").write_text(sources)
+    if apt_conf:
+        (rootfs / APT_CONF).write_text(apt_conf)
 
 
 def _tar(rootfs: Path, archive: Path) -> Path:

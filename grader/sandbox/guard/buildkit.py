@@ -56,6 +56,12 @@ GRPC_METHODS = frozenset(
 """What the CLI may call on `/grpc`. Not: `Control/Session` (a session outside `/session`),
 build history updates, `LLBBridge/NewContainer` and `ExecProcess` (`buildx debug` runs containers
 the guard cannot check), `ResolveImageConfig` and `ResolveSourceMeta` (registry look-ups)."""
+PROBES = frozenset({CONTROL + "ListenBuildHistory"})
+"""Calls a CLI makes on its own, to learn what the engine offers: refused, but kept out of the feedback
+(the student asked for none of them). buildx 0.21 and later (Docker 28's 0.29) asks after every build
+whether the engine keeps a build history (`historyAPISupported`) and goes on without one when refused;
+let through, it would read the build's provenance from that history and from the engine's content store,
+and the history holds every build's options (a graded build's secret build argument among them)."""
 SESSION_METHODS = frozenset(
     {
         "/moby.filesync.v1.FileSync/DiffCopy",
@@ -147,6 +153,8 @@ def method_refusal(where: str, method: str) -> str | None:
         return SSH_REFUSED
     if where == "session":
         return f"Refused: the build asked the docker CLI for `{method[:120]}`, which the course never needs."
+    if method in PROBES:
+        return f"Refused: `{method}` (the engine's build history) is not something the course needs."
     return f"Refused: the BuildKit call `{method[:120]}` is not something the course needs."
 
 

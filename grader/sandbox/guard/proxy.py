@@ -249,6 +249,9 @@ class Guard:
         if len(message) > MAX_MESSAGE:
             message = message[: MAX_MESSAGE - 1] + "…"
         kept = Refusal(refusal.method[:20], refusal.path[:200], message)
+        if kept.path in buildkit.PROBES:  # the CLI's own question, answered "no": not the student's doing
+            log.info("guard refused the CLI's probe %s", kept.path)
+            return message
         with self._lock:
             if len(self._refusals) < MAX_REFUSALS:
                 self._refusals.append(kept)

@@ -101,7 +101,7 @@ def sandbox(host_engine: docker.DockerClient, tmp_path_factory: pytest.TempPathF
     packed = pack(folder, limit_bytes=1 << 20, required="Dockerfile")
     run_id = labels.new_run_id()
     with Sandbox(
-        host_engine, sandbox_engine.TAG, run_id=run_id, limits=LIMITS, submission=packed.tar
+        host_engine, sandbox_engine.chosen(), run_id=run_id, limits=LIMITS, submission=packed.tar
     ) as made:
         made.load_images(["busybox:latest"])
         yield made

@@ -49,7 +49,7 @@ SETTINGS = settings(
 
 @pytest.fixture(scope="module")
 def sandbox(host_engine: docker.DockerClient) -> Iterator[Sandbox]:
-    with Sandbox(host_engine, sandbox_engine.TAG, run_id=labels.new_run_id(), limits=SMALL) as sandbox:
+    with Sandbox(host_engine, sandbox_engine.chosen(), run_id=labels.new_run_id(), limits=SMALL) as sandbox:
         sandbox.load_images(["busybox:latest"])
         yield sandbox
     print(f"\ndifferential: tried {dict(TRIED)}, forwarded {dict(FORWARDED)}")

@@ -436,3 +436,15 @@ def test_a_large_message_whole_is_relayed(guard) -> None:
     _, ended = _pump(client, {stream: big}, end=True)
     assert not ended and client.answer(stream).get("grpc-status") == "0"
     assert [len(body) for _, body in guard[1].calls] == [len(big)]
+
+
+def test_buildxs_history_probe_is_denied_without_a_refusal_in_the_feedback(guard) -> None:
+    """buildx 0.21+ asks for the build history after each build, and goes on without it when refused."""
+    client = Client(guard[0].socket)
+    answer = client.call(
+        buildkit.CONTROL + "ListenBuildHistory", grpc(string(2, "probe") + key(3, 0) + b"\1")
+    )
+    assert answer["grpc-status"] == "7"
+    assert "ListenBuildHistory" in unquote(answer["grpc-message"])
+    assert guard[0].refusals == [] and guard[1].calls == []
+    assert client.call(buildkit.CONTROL + "Info", grpc(b""))["grpc-status"] == "0"  # the connection goes on
