@@ -49,12 +49,14 @@ if [ "${SANDBOX_USERNS:-0}" != 0 ] && [ -d /sys/fs/cgroup/memory ]; then
   set -- --userns-remap=default "$@"
 fi
 # Engine 28 turns IPv6 off on each container's interface itself and fails the container when it cannot
-# (26's way round, DOCKER_ALLOW_IPV6_ON_IPV4_INTERFACE below, is gone): so the sandbox's /proc/sys/net,
-# read-only, becomes writable. A net sysctl is that of the network namespace writing it (the sandbox's,
-# or its containers'), never the host's; the rest of /proc/sys stays read-only.
-if [ ! -w /proc/sys/net/ipv6/conf/all/disable_ipv6 ]; then
-  mount --bind /proc/sys/net /proc/sys/net && mount -o remount,bind,rw /proc/sys/net
-fi
+# (26's way round, DOCKER_ALLOW_IPV6_ON_IPV4_INTERFACE below, is gone): so for it alone the sandbox's
+# /proc/sys/net, read-only, becomes writable. A net sysctl is that of the network namespace writing it
+# (the sandbox's, or its containers'), never the host's; the rest of /proc/sys stays read-only.
+case "$(dockerd --version)" in
+  *" version 2"[0-6].*) ;;
+  *) [ -w /proc/sys/net/ipv6/conf/all/disable_ipv6 ] ||
+       { mount --bind /proc/sys/net /proc/sys/net && mount -o remount,bind,rw /proc/sys/net; } ;;
+esac
 # The containerd image store (the engine's containerd-snapshotter feature), when asked for: a feature is
 # set in daemon.json only, so the engine reads a copy of it that turns it on.
 if [ "${SANDBOX_IMAGE_STORE:-classic}" = containerd ]; then
