@@ -20,6 +20,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from benchmarks import before
 from grader.batch import batch
 from grader.model.exercise import ROOT, all_exercises
 
@@ -92,13 +93,22 @@ def main(console: Console, workers: tuple[int, ...] = WORKERS, size: int = CLASS
 
 def _table(figures: Figures, size: int) -> Table:
     table = Table(title=f"A generated class: {size} submissions, every exercise, half right, half wrong")
-    for column in ("workers", "wall s", "per min", "median s", "p95 s", "statuses"):
+    for column in (
+        "workers",
+        "wall s",
+        f"wall s ({before.WHEN})",
+        "per min",
+        "median s",
+        "p95 s",
+        "statuses",
+    ):
         table.add_column(column, justify="left" if column in ("workers", "statuses") else "right")
     for count, row in figures.items():
         assert isinstance(row, dict)
         table.add_row(
             count,
             f"{row['wall_s']:.1f}",
+            before.seconds(before.CLASS_WALL_S.get(count)),
             f"{row['per_minute']:.1f}",
             f"{row['median_s']:.1f}",
             f"{row['p95_s']:.1f}",

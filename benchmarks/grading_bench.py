@@ -21,6 +21,7 @@ import docker
 from rich.console import Console
 from rich.table import Table
 
+from benchmarks import before
 from grader.grading import grade_image, grade_setup
 from grader.grading.grade import grade
 from grader.host import labels
@@ -91,10 +92,13 @@ def sandbox_start(host: docker.DockerClient, console: Console, count: int = SAND
             sandbox.close()
             closes.append(time.perf_counter() - closing)
     figures = {"start": _stats(starts), "close": _stats(closes)}
-    table = _table(f"Sandbox lifecycle ({count} runs)", "step", "median s", "min s", "max s")
+    table = _table(
+        f"Sandbox lifecycle ({count} runs)", "step", "median s", "min s", "max s", f"{before.WHEN}, s"
+    )
     for step, label in (("start", "start until the nested engine answers"), ("close", "close (remove all)")):
         row = figures[step]
-        table.add_row(label, _s(row["median_s"]), _s(row["min_s"]), _s(row["max_s"]))
+        was = before.seconds(before.SANDBOX_S[step])
+        table.add_row(label, _s(row["median_s"]), _s(row["min_s"]), _s(row["max_s"]), was)
     console.print(table)
     return figures
 

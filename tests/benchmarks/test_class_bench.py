@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+from rich.console import Console
+
+from benchmarks import before, class_bench
 from benchmarks.class_bench import SLOW_VARIANTS, make_class, p95, wrong_variants
 from grader.model.exercise import all_exercises, load
 
@@ -40,3 +43,17 @@ def test_wrong_variants_fail_something_and_leave_out_the_slow_ones() -> None:
 def test_p95_is_the_value_below_which_95_percent_fall() -> None:
     assert p95([float(n) for n in range(1, 101)]) == 95.0
     assert p95([3.0]) == 3.0
+
+
+def test_the_table_shows_the_class_beside_its_figures_from_before_buildkit() -> None:
+    row = {"wall_s": 70.0, "per_minute": 34.3, "median_s": 2.0, "p95_s": 4.0, "statuses": {"graded": 40}}
+    console = Console(record=True, width=200)
+    console.print(class_bench._table({"2": row, "3": row}, 40))
+    lines = console.export_text().splitlines()
+    assert before.WHEN in "".join(lines[:4])
+    assert [
+        line.split("│")[3].strip() for line in lines if line.startswith("│ 2") or line.startswith("│ 3")
+    ] == [
+        "65",
+        "-",
+    ], "2 workers took 65 s before; 3 were never measured"
