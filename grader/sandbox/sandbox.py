@@ -31,6 +31,7 @@ from docker.models.volumes import Volume
 
 from grader.errors import SetupError
 from grader.host import labels, leftovers
+from grader.host.baseimages import sandbox_engine
 from grader.host.userns import REMAPPED_ROOT, userns_support
 from grader.sandbox import host_firewall, stores
 from grader.sandbox.host_firewall import BRIDGE_PREFIX
@@ -274,7 +275,7 @@ class Sandbox:
         except docker.errors.ImageNotFound:
             raise SandboxError(
                 f"The sandbox engine image {self.image} is missing on this machine: "
-                "run `grader images prepare`."
+                f"run `{sandbox_engine.prepare_command(self.image)}`."
             ) from None
 
     def _wait_for_engine(self) -> docker.DockerClient:

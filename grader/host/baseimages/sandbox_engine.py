@@ -171,9 +171,20 @@ def chosen(environ: dict[str, str] | None = None) -> str:
     )
 
 
-def versions_of(image: str) -> dict[str, str]:
-    """The pinned versions of the engine whose image `image` is, by its repository's last part
-    (`.../sandbox-engine-28:...`); none for an image of another name."""
+def _engine_of(image: str) -> Engine | None:
+    """The engine whose image `image` is, by its repository's last part (`.../sandbox-engine-28:...`)."""
     repository = image.rsplit(":", 1)[0].rsplit("/", 1)[-1]
     found = [engine for engine in ENGINES.values() if repository == f"sandbox-engine-{engine.major}"]
-    return found[0].versions() if found else {}
+    return found[0] if found else None
+
+
+def versions_of(image: str) -> dict[str, str]:
+    """The pinned versions of the engine whose image `image` is; none for an image of another name."""
+    found = _engine_of(image)
+    return found.versions() if found else {}
+
+
+def prepare_command(image: str) -> str:
+    """The command that builds `image`, when it is missing: 28's is not among the images prepared."""
+    found = _engine_of(image)
+    return "grader images prepare" + (f" --engine {found.major}" if found not in (None, TRIXIE) else "")

@@ -38,6 +38,12 @@ def test_the_variable_picks_the_engine_image() -> None:
     assert sandbox_engine.versions_of("mine/engine:1") == {}
 
 
+def test_a_missing_engine_image_is_named_with_the_command_that_builds_it() -> None:
+    assert sandbox_engine.prepare_command(SID.tag) == "grader images prepare --engine 28"
+    assert sandbox_engine.prepare_command(TRIXIE.tag) == "grader images prepare"
+    assert sandbox_engine.prepare_command("mine/engine:1") == "grader images prepare"
+
+
 def test_engine_28_is_made_on_demand_only() -> None:
     default = {recipe.name for recipe in baseimages.recipes()}
     assert SID.tag not in default and sid.NAME not in default and TRIXIE.tag in default
