@@ -90,14 +90,20 @@ def test_its_engine_answers_on_the_shared_socket(sandbox: Path) -> None:
 def test_its_docker_buildx_and_compose_are_the_pinned_ones(
     host_engine: docker.DockerClient, image: Image
 ) -> None:
-    script = "docker --version; docker buildx version; docker compose version"
-    output = host_engine.containers.run(
-        sandbox_engine.TAG, ["-c", script], entrypoint="sh", remove=True, network_disabled=True
+    reports_its_pinned_versions(host_engine, sandbox_engine.TRIXIE)
+
+
+def reports_its_pinned_versions(host: docker.DockerClient, engine: sandbox_engine.Engine) -> str:
+    """Assert `engine`'s image says the versions it pins (docker, buildx, compose); what it printed."""
+    script = "docker --version; docker buildx version; docker compose version; dockerd --version"
+    output = host.containers.run(
+        engine.tag, ["-c", script], entrypoint="sh", remove=True, network_disabled=True
     ).decode()
-    versions = sandbox_engine.versions()
+    versions = engine.versions()
     assert f"Docker version {versions['docker'].rsplit('-', 1)[0]}," in output  # without Debian's revision
     assert f" {versions['buildx']}\n" in output
     assert f"Docker Compose version {versions['compose']}\n" in output
+    return output
 
 
 ENTITLED = {  # entitlement: (a Dockerfile that needs it, the build's options that ask for it)

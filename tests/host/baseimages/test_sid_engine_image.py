@@ -11,6 +11,7 @@ from grader.host import baseimages
 from grader.host.baseimages import sandbox_engine, sid
 from grader.host.baseimages.recipe import BuildFailed
 from grader.host.baseimages.sandbox_engine import SID, TRIXIE
+from tests.host.baseimages.test_sandbox_engine_image import reports_its_pinned_versions
 
 
 def test_the_two_engines_differ_only_in_base_and_pins() -> None:
@@ -75,12 +76,5 @@ def engine_28(host_engine: docker.DockerClient) -> Image:
 def test_the_sid_engine_reports_its_pinned_versions(
     host_engine: docker.DockerClient, engine_28: Image
 ) -> None:
-    script = "docker --version; docker buildx version; docker compose version; dockerd --version"
-    output = host_engine.containers.run(
-        SID.tag, ["-c", script], entrypoint="sh", remove=True, network_disabled=True
-    ).decode()
-    versions = SID.versions()
-    assert f"Docker version {versions['docker'].rsplit('-', 1)[0]}," in output
-    assert f" {versions['buildx']}\n" in output
-    assert f"Docker Compose version {versions['compose']}\n" in output
+    output = reports_its_pinned_versions(host_engine, SID)
     assert output.count("Docker version 28.5.") == 2, output
