@@ -130,10 +130,8 @@ class Lookout:
     def _open_shell(self) -> FramedShell:
         """A shell in the lookout (started first if need be), reading its commands on stdin."""
         try:
-            exec_id = self.api.exec_create(self._started(), ["sh"], stdin=True, stdout=True, stderr=True)[
-                "Id"
-            ]
-            self._shell = FramedShell(self.api.exec_start(exec_id, socket=True), self.target)
+            started = self.api.exec_create(self._started(), ["sh"], stdin=True, stdout=True, stderr=True)
+            self._shell = FramedShell(self.api.exec_start(started["Id"], socket=True), self.target)
         except docker.errors.APIError as error:
             self.close()
             raise ShellError(f"cannot open a shell in the lookout beside {self.target}: {error}") from error

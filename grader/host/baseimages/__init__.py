@@ -74,10 +74,11 @@ class PrepareFailed(SetupError, RuntimeError):
 
 def find(name: str) -> Recipe:
     """The recipe of the image `name`."""
-    for recipe in (*recipes(), *on_demand()):
+    every = (*recipes(), *on_demand())
+    for recipe in every:
         if recipe.name == name:
             return recipe
-    known = ", ".join(recipe.name for recipe in (*recipes(), *on_demand()))
+    known = ", ".join(recipe.name for recipe in every)
     raise UnknownImage(f"No base image is called '{name}'. Base images: {known}.")
 
 
