@@ -100,12 +100,19 @@ def _check_host_port(value: Any, at: At) -> str | None:
     if not _HOST_PORT.fullmatch(value):
         return f"Refused: `-p {value[:40]}:...`: a host port is a number or a range such as 8000-8010."
     low, _, high = value.partition("-")
-    if int(low) <= RESOLVER_PORT <= int(high or low):
+    if _port_number(low) <= RESOLVER_PORT <= _port_number(high or low):
         return (
-            f"Refused: `-p {value}:...` takes the sandbox's port {RESOLVER_PORT}, where its engine asks "
+            f"Refused: `-p {value[:40]}:...` takes the sandbox's port {RESOLVER_PORT}, where its engine asks "
             f"for names; publish on another host port (`-p 46053:{RESOLVER_PORT}/udp`)."
         )
     return None
+
+
+def _port_number(digits: str) -> int:
+    """The number Go's `ParseUint` reads in `digits` (leading zeros and all), or one past the largest
+    port for more digits than a port has: Python's `int` refuses past 4300 digits, Go does not."""
+    significant = digits.lstrip("0") or "0"
+    return int(significant) if len(significant) <= 5 else 1 << 16
 
 
 def _check_tmpfs(value: Any, at: At) -> str | None:

@@ -26,6 +26,8 @@ REFUSED = {
     "docker run -p 50-60:53/udp (the engine picks one)": (published("50-60"), TAKES_53),
     "docker run -p 53-53:53/udp": (published("53-53"), TAKES_53),
     "API: a range ending at 53": (published("1-53"), TAKES_53),
+    "API: 53 after 5000 zeros (past Python's int, Go reads 53)": (published("0" * 5000 + "53"), TAKES_53),
+    "API: a range to 53 after 5000 zeros": (published("1-" + "0" * 5000 + "53"), TAKES_53),
     "API: 53/udp as a host port": (published("53/udp"), NOT_A_PORT),
     "API: +53": (published("+53"), NOT_A_PORT),
     "API: 53 with a space": (published(" 53"), NOT_A_PORT),
@@ -49,6 +51,7 @@ ALLOWED = {
     "docker run -p 1-52:80": published("1-52", port="80/tcp"),
     "docker run -p 5353:5353/udp": published("5353", port="5353/udp"),
     "docker run -p 8080:80": published("8080", port="80/tcp"),
+    "API: 5000 digits (the engine refuses it: no port)": published("9" * 5000, port="80/tcp"),
 }
 
 
