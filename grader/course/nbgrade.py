@@ -43,7 +43,9 @@ class SandboxExecute(NbGraderPreprocessor):
     """nbgrader's Execute step, done in a sandbox: the notebook's kernel never runs on the host, and
     its check cells are scored by the host, from the gradebook's source of those cells."""
 
-    timeout_s = Float(TIMEOUT_S, help="Seconds a whole notebook may run.").tag(config=True)
+    timeout_s = Float(
+        TIMEOUT_S, help="Seconds a whole notebook may run (the grader's scoring of check cells not counted)."
+    ).tag(config=True)
     images = List(
         Unicode(), list(notebook_sandbox.COURSE_IMAGES), help="Base images loaded into the sandbox."
     ).tag(config=True)

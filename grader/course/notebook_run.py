@@ -4,9 +4,10 @@
 
 The notebook is saved to OUT after every cell, so whatever stops the run
 (its time limit, the host killing the container), what ran is kept. A cell
-still running when the time is up is interrupted; the cells after it are left
-unexecuted (no execution count), which the host grades as not run. Before each
-check cell (CHECK_INDEX: its place in the notebook) it prints REACHED and the
+still running when the time is up is interrupted; a check cell right after it
+is still scored, and the cells after that are left unexecuted (no execution
+count), which the host grades as not run. The time the host takes to score is
+not counted. Before each check cell (CHECK_INDEX: its place in the notebook) it prints REACHED and the
 index, and waits until the host, having scored that cell against the sandbox's
 engine, writes GO-<index> next to OUT. Just before, it asks the kernel for the
 names the check cell reads but does not define (`free_names`: a student's
@@ -23,6 +24,7 @@ import builtins
 import contextlib
 import json
 import keyword
+import math
 import os
 import sys
 import time
@@ -34,6 +36,7 @@ from nbclient import NotebookClient
 MIN_CELL_S = 1
 REACHED, GO = "grader-reached-check-cell ", "go-{}"
 POLL_S = 0.1
+HOST_PATIENCE_S = 300  # for the host to score a check cell (it kills a kernel it gave up on sooner)
 ANSWERS = "answers-{}.json"
 MAX_NAMES, MAX_VALUE_CHARS = 8, 4096  # of a check cell's answers, each a repr of at most this many characters
 GRADER_NAMES = frozenset({"check", "task", "expect", "clean_up"})  # never a student's answer
@@ -47,7 +50,7 @@ def execute(
     deadline = time.monotonic() + limit_s
     client = NotebookClient(
         notebook,
-        timeout=max(MIN_CELL_S, int(limit_s)),
+        timeout=max(MIN_CELL_S, math.ceil(limit_s)),
         allow_errors=True,
         interrupt_on_timeout=True,
         kernel_name="python3",
@@ -56,15 +59,17 @@ def execute(
     client.comm_open_handlers = {}  # widgets' state is not graded (and Debian's nbclient trips on it)
     with client.setup_kernel():
         for index, cell in enumerate(notebook.cells):
+            client.timeout = max(MIN_CELL_S, math.ceil(deadline - time.monotonic()))
+            if index in checks:  # scored even when the cell before it used up the time
+                report_answers(client, cell.source, out.parent / ANSWERS.format(index))
+                waited = wait_for_host(out.parent, index)
+                if waited is None:
+                    break
+                deadline += waited  # the host's scoring is not the student's time
             left = deadline - time.monotonic()
             if left <= 0:
                 break
-            client.timeout = max(MIN_CELL_S, int(left))
-            if index in checks:
-                report_answers(client, cell.source, out.parent / ANSWERS.format(index))
-                if not wait_for_host(out.parent, index, deadline):
-                    break
-            client.timeout = max(MIN_CELL_S, int(deadline - time.monotonic()))
+            client.timeout = max(MIN_CELL_S, math.ceil(left))  # whole seconds: to the deadline, not short
             try:
                 client.execute_cell(cell, index)
             except Exception as failed:  # nbclient's own trouble: this cell fails, the run goes on
@@ -164,15 +169,16 @@ def ask_kernel(client: NotebookClient, names: list[str]) -> dict[str, str]:
     }
 
 
-def wait_for_host(folder: Path, index: int, deadline: float) -> bool:
-    """Say the check cell `index` is reached, and wait for the host to have scored it; False when
-    the time is up first."""
+def wait_for_host(folder: Path, index: int, patience_s: float = HOST_PATIENCE_S) -> float | None:
+    """Say the check cell `index` is reached, and wait for the host to have scored it: the seconds
+    waited, or None when the host gave no word within `patience_s`."""
     print(f"{REACHED}{index}", flush=True)
+    started = time.monotonic()
     while not (folder / GO.format(index)).exists():
-        if time.monotonic() >= deadline:
-            return False
+        if time.monotonic() - started >= patience_s:
+            return None
         time.sleep(POLL_S)
-    return True
+    return time.monotonic() - started
 
 
 def save(notebook: nbformat.NotebookNode, out: Path) -> None:

@@ -155,18 +155,21 @@ def _serve(
     *,
     owner: int,
 ) -> None:
-    """Until the kernel stops (killed at `limit_s`): each time it says it reached a check cell it was
-    given, and that cell is not scored yet, `score` it, then let the kernel go on."""
+    """Until the kernel stops (killed at `limit_s`, not counting the time scoring took): each time it
+    says it reached a check cell it was given, and that cell is not scored yet, `score` it, then
+    let the kernel go on."""
     deadline = time.monotonic() + limit_s
     scored: set[int] = set()
     while True:
         index = _reached(kernel)
         if index in checks and index not in scored:
             scored.add(index)
+            started = time.monotonic()
             with _paused(kernel):
                 score(index)
             go = _archive(f"{RUN_DIR}/{GO.format(index)}", b"", owner=owner)  # the folder stays the kernel's
             engine.put_archive(SUBMISSION_DIR, go)
+            deadline += time.monotonic() - started
         if _stopped(kernel, POLL_S):
             return
         if time.monotonic() >= deadline:

@@ -63,9 +63,12 @@ SWARM = (
     "part of the course, and its services start containers that cannot be checked."
 )
 PLUGINS = "Refused: `docker plugin` installs plugins that run with full control of the machine."
+NOT_A_VERSION = "Refused: the request's API version is not one any Docker engine speaks."
 START_BODY = "Refused: `docker start` takes no configuration (API 1.24 and later); the docker CLI sends none."
 
 _VERSION = re.compile(r"^/v([0-9.]+)(?=/|$)")
+_VERSION_PART_DIGITS = 4  # API versions are 1.x; Python's int() refuses past 4300 digits
+
 _SWARM_ROUTES = frozenset({"swarm", "nodes", "services", "tasks", "secrets", "configs"})
 _READ = frozenset({"GET", "HEAD"})
 _ID = "[^/]+"  # one part: a network, volume or exec id
@@ -224,6 +227,8 @@ def refusal(
     """None if the request may reach the sandbox engine, else why not, in the course's words."""
     method = method.upper()
     version, parts = _route(path)
+    if version is not None and max(version) >= 10**_VERSION_PART_DIGITS:
+        return NOT_A_VERSION
     if version is not None and version < MIN_API_VERSION:
         return OLD_API
     if parts[:1] == ["grpc"] or (parts == ["build"] and "2" in query.get("version", [])):
@@ -270,10 +275,17 @@ def _route(path: str) -> tuple[tuple[int, ...] | None, list[str]]:
     match = _VERSION.match(cleaned)
     version = None
     if match:
-        version = tuple(int(part) if part.isdigit() else 0 for part in match.group(1).split("."))
+        version = tuple(_version_part(part) for part in match.group(1).split("."))
         version += (0,) * (2 - len(version))
         cleaned = cleaned[match.end() :]
     return version, [part for part in cleaned.lower().split("/") if part]
+
+
+def _version_part(digits: str) -> int:
+    """The number Go's `Atoi` reads in `digits` (0 when empty), or 10**_VERSION_PART_DIGITS for more
+    digits than an API version has."""
+    significant = digits.lstrip("0") or "0"
+    return int(significant) if len(significant) <= _VERSION_PART_DIGITS else 10**_VERSION_PART_DIGITS
 
 
 def _match(method: str, parts: list[str]) -> str | None:

@@ -388,6 +388,16 @@ REFUSED_REQUESTS = {
         {},
         "older than 1.24",
     ),
+    "API: a version of 5000 digits (past Python's int)": (
+        ("POST", "/v1." + "9" * 5000 + "/containers/create", run()),
+        {},
+        "not one any Docker engine speaks",
+    ),
+    "API: a version of 5000 zeros before 1.23": (
+        ("POST", "/v" + "0" * 5000 + "1.23/containers/web/start", b'{"Privileged": true}'),
+        {},
+        "older than 1.24",
+    ),
     "API: doubled slashes": (("POST", "/v1.41//swarm//init", b""), {}, "swarm mode"),
     "API: an escaped slash": (("POST", "/v1.41/swarm%2Finit", b""), {}, "swarm mode"),
     "API: no version, dot segments": (
@@ -427,6 +437,7 @@ ALLOWED_REQUESTS = {
     "docker system df": ("GET", "/v1.41/system/df", {}),
     "docker info": ("GET", "/v1.41/info", {}),
     "docker version (its ping)": ("HEAD", "/_ping", {}),
+    "API: /v01.0044 (leading zeros, which Go's Atoi reads)": ("GET", "/v01.0044/info", {}),
     "docker inspect data (probes plugins)": ("GET", "/v1.41/plugins/data/json", {}),
     "docker pull (distribution)": ("GET", "/v1.41/distribution/busybox/json", {}),
     "docker events": ("GET", "/v1.41/events", {}),

@@ -439,6 +439,19 @@ def test_a_port_published_on_the_sandboxs_port_53_is_refused_unsent(
     assert _created(engine) == []
 
 
+@pytest.mark.hostile
+def test_an_api_version_of_thousands_of_digits_is_refused_unsent(
+    guard: Guard, engine: docker.DockerClient
+) -> None:
+    """Past 4300 digits Python's int() raises; the guard reads the version as Go does, and refuses it."""
+    body = b'{"Image": "busybox"}'
+    target = f"/v1.{'9' * 5000}/containers/create?name={CREATED}"
+    status, message = _status(_ask(guard.socket, _post(target, body)))
+    assert (status, message) == (403, policy.NOT_A_VERSION)
+    assert guard.refusals[-1].message == message
+    assert _created(engine) == []
+
+
 def test_keys_the_same_but_for_case_are_refused(guard: Guard, engine: docker.DockerClient) -> None:
     body = b'{"Image": "busybox", "HostConfig": {"Privileged": false, "privileged": true}}'
     status, message = _status(_ask(guard.socket, _post(f"/v1.41/containers/create?name={CREATED}", body)))
