@@ -7,6 +7,7 @@ import functools
 import os
 import shutil
 import signal
+import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -189,6 +190,13 @@ def snapshot(client: docker.DockerClient) -> dict[str, set[str]]:
     found["images"] = set() if shared else set(client.api.images(all=True, quiet=True))
     found["socket folders"] = {p.name for p in Path(tempfile.gettempdir()).glob(f"grader-{os.getpid()}-*")}
     return found
+
+
+def dead_pid() -> int:
+    """The pid of a process that has finished (and been reaped)."""
+    done = subprocess.Popen(["true"])
+    done.wait()
+    return done.pid
 
 
 def ours(tags: dict[str, str]) -> bool:

@@ -291,7 +291,7 @@ def demo(jobs: int | None, out: Path) -> int:
     return command.main(jobs=jobs, out=out)
 
 
-@main.command(short_help="Remove what crashed grading runs left on the engine.")
+@main.command(short_help="Remove what crashed grading runs left on the engine and in /tmp.")
 @click.option(
     "--all",
     "everything",
@@ -299,7 +299,8 @@ def demo(jobs: int | None, out: Path) -> int:
     help="Remove what any grading run left, not only runs whose process is gone.",
 )
 def gc(everything: bool) -> int:
-    """Remove containers and volumes that crashed grading runs left on the engine."""
+    """Remove the containers, volumes and networks that crashed grading runs left on the engine, and
+    their guards' socket folders in the temporary folder."""
     from grader.commands import gc as command
 
     return command.main(everything=everything)

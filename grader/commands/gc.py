@@ -1,4 +1,4 @@
-"""`grader gc`: remove what crashed grading runs left on the engine."""
+"""`grader gc`: remove what crashed grading runs left on the engine and in the temporary folder."""
 
 from __future__ import annotations
 
@@ -13,6 +13,6 @@ def main(*, everything: bool) -> int:
     console = Console()
     found = machine.remove_leftovers(everything=everything)
     for item in found:
-        console.print(f"removed {item.kind} {item.name} (run {item.run_id})")
-    console.print(f"{len(found)} leftover object(s) removed.")
+        console.print(f"removed {item.kind} {item.name}" + (f" (run {item.run_id})" if item.run_id else ""))
+    console.print(f"{len(found)} leftover(s) removed.")
     return Exit.OK

@@ -1,10 +1,15 @@
-"""What grading runs left on the host engine, found by their labels, and removing it."""
+"""What grading runs left on the host engine, found by their labels, and in the temporary folder
+(the guards' socket folders, `grader-<pid>-...`, found by their process), and removing it."""
 
 from __future__ import annotations
 
 import os
+import re
+import shutil
+import tempfile
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import docker
 import docker.errors
@@ -16,6 +21,7 @@ IN_USE = (403, CONFLICT)  # a network with a container still on it answers 403
 KINDS = ("container", "volume", "network")  # removed in this order: containers hold the others
 REMOVAL_WAIT_S = 60.0
 RETRY_S = 0.2
+FOLDER = re.compile(r"grader-([0-9]{1,9})-[A-Za-z0-9_-]+")  # tempfile.mkdtemp(prefix=f"grader-{pid}-...")
 
 
 @dataclass(frozen=True)
@@ -82,11 +88,35 @@ def of_run(client: docker.DockerClient, run_id: str) -> list[Leftover]:
     return [item for item in find(client, everything=True) if item.run_id == run_id]
 
 
+def stale_folders(*, everything: bool = False) -> list[Path]:
+    """The folders grading runs made in the temporary folder (the guards' sockets, a lab's runtime)
+    whose process is gone (or of all runs)."""
+    found = []
+    for folder in Path(tempfile.gettempdir()).glob("grader-*-*"):
+        match = FOLDER.fullmatch(folder.name)
+        if match is None or folder.is_symlink() or not folder.is_dir():
+            continue
+        if everything or _gone(int(match.group(1))):
+            found.append(folder)
+    return sorted(found)
+
+
+def remove_folders(folders: list[Path]) -> None:
+    """Remove `folders` and what they hold; one already gone is fine."""
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def _orphaned(tags: dict[str, str]) -> bool:
     try:
         pid = int(tags.get(labels.OWNER_PID, "0") or 0)
     except ValueError:
         return True
+    return _gone(pid)
+
+
+def _gone(pid: int) -> bool:
+    """Whether no process `pid` runs on this machine (a pid of 0 or less never names one)."""
     if pid <= 0:
         return True
     try:

@@ -33,8 +33,11 @@ def image_states() -> list[ImageState]:
 
 
 def remove_leftovers(*, everything: bool) -> list[leftovers.Leftover]:
-    """Remove what crashed grading runs (with `everything`, any grading run) left; what was removed."""
+    """Remove what crashed grading runs (with `everything`, any grading run) left on the engine and
+    in the temporary folder; what was removed."""
     client = engine.connect(start=False, install=False)
     found = leftovers.find(client, everything=everything)
     leftovers.remove(client, found)
-    return found
+    folders = leftovers.stale_folders(everything=everything)
+    leftovers.remove_folders(folders)
+    return found + [leftovers.Leftover("folder", str(folder), "") for folder in folders]

@@ -20,7 +20,6 @@ from grader.text import decode, last_lines
 OUTPUT_LIMIT = 64 * 1024
 OUTPUT_CUT_MARK = "[... earlier output cut ...]\n"
 LOG_CONFIG = {"type": "json-file", "config": {"max-size": "1m", "max-file": "2"}}
-SETTLE_S = 5.0  # how long an exited container's empty output is read again (`settle`)
 
 
 class ContainerStopped(SubmissionError, RuntimeError):
@@ -71,19 +70,44 @@ def run_once(
     shown: str | None = None,
 ) -> RunResult:
     """Run `image` with `args` until it exits (or its time is up), like `docker run --rm`;
-    `shown` is the image's name in the command shown to the student (when `image` is an ID)."""
+    `shown` is the image's name in the command shown to the student (when `image` is an ID).
+
+    A run that exits having printed nothing is run once more: the engine closes an exited
+    container's output streams 2 s after its exit, copied or not (moby's `handleContainerExit`),
+    so on a starved machine what a short program printed can be lost. A program that prints
+    nothing prints nothing twice.
+    """
     timeout = timeout_s or exercise.limits.run_timeout_s
     command = _describe(shown or image, args, entrypoint, user)
-    container = client.containers.create(
-        image, list(args) or None, entrypoint=entrypoint, user=user, **options(exercise, probe=probe)
-    )
+    create = {"entrypoint": entrypoint, "user": user, **options(exercise, probe=probe)}
+    result = _run(client, image, args, command, timeout, create)
+    if _silent_exit(result):
+        result = _run(client, image, args, command, timeout, create)
+    return result
+
+
+def _silent_exit(result: RunResult) -> bool:
+    """Whether the run exited by itself (not killed, not refused) with no output at all."""
+    exited = result.exit_code not in (None, 127) and not result.timed_out
+    return exited and not (result.stdout or result.stderr)
+
+
+def _run(
+    client: docker.DockerClient,
+    image: str,
+    args: tuple[str, ...],
+    command: str,
+    timeout: float,
+    create: dict[str, Any],
+) -> RunResult:
+    """One run of `image` with `args` (`run_once`), with the container options `create`."""
+    container = client.containers.create(image, list(args) or None, **create)
     try:
         try:
             container.start()
         except docker.errors.APIError as refused:
             return RunResult(command, 127, "", _start_error(refused))
         exit_code, timed_out = wait(container, timeout)
-        settle(container)
         return RunResult(
             command=command,
             exit_code=exit_code,
@@ -125,16 +149,6 @@ def wait(container: Container, timeout_s: float) -> tuple[int | None, bool]:
     except (requests.exceptions.ConnectionError, requests.exceptions.ReadTimeout):
         container.kill()
         return None, True
-
-
-def settle(container: Container, patience_s: float = SETTLE_S) -> None:
-    """Give the engine time to write what an exited container printed. It marks a container exited
-    once its output is copied or 2 s have passed (moby's `handleContainerExit`), so on a loaded
-    machine (a sandbox's engine has little CPU) an output may reach the log later: nothing read is
-    read again."""
-    deadline = time.monotonic() + patience_s
-    while not container.logs(tail=1) and time.monotonic() < deadline:
-        time.sleep(0.1)
 
 
 def _start_error(error: docker.errors.APIError) -> str:

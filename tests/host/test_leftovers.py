@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import subprocess
 import threading
 from collections.abc import Callable, Iterator
 
@@ -14,17 +13,11 @@ import pytest
 
 from grader.host import labels, leftovers
 from grader.host.leftovers import Leftover
+from tests.conftest import dead_pid
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("leaves_nothing")]
 
 Make = Callable[[str], tuple[str, str]]
-
-
-def _dead_pid() -> int:
-    """The pid of a process that has finished (and been reaped)."""
-    done = subprocess.Popen(["true"])
-    done.wait()
-    return done.pid
 
 
 @pytest.fixture
@@ -64,7 +57,7 @@ def _names(found: list[Leftover]) -> set[tuple[str, str]]:
 
 
 def test_objects_of_a_dead_run_are_found_and_removed(host_engine: docker.DockerClient, make: Make) -> None:
-    container, volume = make(str(_dead_pid()))
+    container, volume = make(str(dead_pid()))
     found = [item for item in leftovers.find(host_engine) if item.name in {container, volume}]
     assert _names(found) == {("container", container), ("volume", volume)}
     assert len({item.run_id for item in found}) == 1
@@ -111,7 +104,7 @@ def test_removing_what_is_already_gone_is_fine(host_engine: docker.DockerClient)
 def test_a_volume_whose_container_is_still_going_is_removed_once_it_has_gone(
     host_engine: docker.DockerClient, make: Make
 ) -> None:
-    container, volume = make(str(_dead_pid()))
+    container, volume = make(str(dead_pid()))
     remover = threading.Timer(1.0, lambda: host_engine.containers.get(container).remove(force=True))
     remover.start()  # as a worker's own clean-up, still under way when the batch's begins
     try:
@@ -125,7 +118,7 @@ def test_a_volume_whose_container_is_still_going_is_removed_once_it_has_gone(
 def test_a_volume_kept_in_use_beyond_the_wait_is_an_error(
     host_engine: docker.DockerClient, make: Make
 ) -> None:
-    _, volume = make(str(_dead_pid()))
+    _, volume = make(str(dead_pid()))
     with pytest.raises(docker.errors.APIError) as refused:
         leftovers.remove(host_engine, [Leftover("volume", volume, "r")], wait_s=0.5)
     assert refused.value.status_code == leftovers.CONFLICT
@@ -163,7 +156,7 @@ def test_a_network_of_a_dead_run_is_found_and_removed_after_its_container(
 ) -> None:
     """A sandbox's network goes with it: found by its label, removed once the container on it is gone."""
     run_id = labels.new_run_id()
-    tags = {**labels.run_labels(run_id), labels.OWNER_PID: str(_dead_pid())}
+    tags = {**labels.run_labels(run_id), labels.OWNER_PID: str(dead_pid())}
     network = host_engine.networks.create(f"grader-test-{run_id}", internal=True, labels=tags)
     container = host_engine.containers.run(
         "busybox:latest",

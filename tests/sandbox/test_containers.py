@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Iterator
 
 import docker
@@ -61,6 +62,26 @@ def test_stdout_and_stderr_come_back_apart(client: docker.DockerClient, tiny: Ex
 @pytest.mark.parametrize("code", [0, 1, 3, 42])
 def test_the_exit_code_comes_back(client: docker.DockerClient, tiny: Exercise, code: int) -> None:
     assert sh(client, tiny, f"exit {code}").exit_code == code
+
+
+@pytest.mark.parametrize(
+    ("script", "runs"),
+    [("true", 2), ("exit 3", 2), ("echo said", 1), ("echo said >&2; exit 3", 1), ("sleep 30", 1)],
+)
+def test_a_run_that_exits_having_printed_nothing_is_run_once_more(
+    client: docker.DockerClient, tiny: Exercise, script: str, runs: int
+) -> None:
+    """The engine may lose what a short program printed (`run_once`): silence is looked at twice,
+    but not a run stopped at its time limit."""
+    since = time.time()
+    sh(client, tiny, script, timeout_s=2)
+    started = client.events(
+        since=f"{since:.6f}",
+        until=f"{time.time():.6f}",
+        decode=True,
+        filters={"type": "container", "event": "start"},
+    )
+    assert len(list(started)) == runs
 
 
 @pytest.mark.timeout(60)
