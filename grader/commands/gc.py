@@ -13,6 +13,7 @@ def main(*, everything: bool) -> int:
     console = Console()
     found = machine.remove_leftovers(everything=everything)
     for item in found:
-        console.print(f"removed {item.kind} {item.name}" + (f" (run {item.run_id})" if item.run_id else ""))
+        line = f"removed {item.kind} {item.name}" + (f" (run {item.run_id})" if item.run_id else "")
+        console.print(line, soft_wrap=True, markup=False, highlight=False)
     console.print(f"{len(found)} leftover(s) removed.")
     return Exit.OK
