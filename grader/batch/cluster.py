@@ -223,10 +223,11 @@ class _Run:
         if future.status == "finished":
             text, origin = future.result()
             return dataclasses.replace(job, origin=origin), Result.from_dict(json.loads(text))
-        if future.status != "error":  # cancelled: the scheduler went away
+        if future.status != "error":  # cancelled: the scheduler went away, or dropped the job
             raise ClusterUnavailable(
                 f"The scheduler at {self.client.scheduler.address} stopped answering, so the batch "
-                "stopped; the results so far are saved. Start it and the workers, then run it again."
+                "stopped; the results so far are saved. Start it and the workers, then run it again. "
+                f"(Dask: {_cancelled_because(future)})"
             )
         failed = future.exception()
         if isinstance(failed, EngineLost):
@@ -253,3 +254,16 @@ def _stop_everywhere(client: Any, jobs: Collection[Job]) -> None:
         with contextlib.suppress(Exception):
             client.run(remove_runs_here, run_ids)
         time.sleep(batch.SETTLE_S)
+
+
+def _cancelled_because(future: Any) -> str:
+    """Why Dask says it cancelled `future` (its FutureCancelledError's words)."""
+    from distributed.client import FutureCancelledError
+
+    try:
+        future.result(timeout=0)
+    except FutureCancelledError as cancelled:
+        return str(cancelled).strip() or "cancelled"
+    except Exception as other:  # not cancelled after all: say what it is
+        return f"{type(other).__name__}: {other}"
+    return str(future.status)

@@ -48,9 +48,9 @@ if [ "${SANDBOX_USERNS:-0}" != 0 ] && [ -d /sys/fs/cgroup/memory ]; then
   done
   set -- --userns-remap=default "$@"
 fi
-# Engine 28 turns IPv6 off on each container's interface itself and fails the container when it cannot
-# (26's way round, DOCKER_ALLOW_IPV6_ON_IPV4_INTERFACE below, is gone): so for it alone the sandbox's
-# /proc/sys/net, read-only, becomes writable. A net sysctl is that of the network namespace writing it
+# Engines from 27 on (28.5 was measured) turn IPv6 off on each container's interface themselves and fail
+# the container when they cannot (26's way round, DOCKER_ALLOW_IPV6_ON_IPV4_INTERFACE below, is gone):
+# so for them alone the sandbox's /proc/sys/net, read-only, becomes writable. A net sysctl is that of the network namespace writing it
 # (the sandbox's, or its containers'), never the host's; the rest of /proc/sys stays read-only.
 case "$(dockerd --version)" in
   *" version 2"[0-6].*) ;;
