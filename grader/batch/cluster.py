@@ -37,6 +37,7 @@ from grader.model.result import Result
 
 CONNECT_S = 10  # to reach the scheduler, and for the client to get it back after a blip
 WORKERS_WAIT_S = 60  # for a worker with this grader to join
+CANCEL_REASON_S = 5  # to read why Dask cancelled a job (the client's loop answers)
 
 KILLED = (
     "Every worker of the cluster that took this submission died while grading it (killed, out of "
@@ -96,14 +97,11 @@ def grade_all(
 
 @contextlib.contextmanager
 def _dask_quiet() -> Iterator[None]:
-    """Keep Dask's client logs (reconnecting, tracebacks) off the terminal: the batch says what matters."""
-    dask_log = logging.getLogger("distributed")
-    level = dask_log.level
-    dask_log.setLevel(logging.CRITICAL)
-    try:
-        yield
-    finally:
-        dask_log.setLevel(level)
+    """Keep Dask's client logs (reconnecting, tracebacks) off the terminal: the batch says what matters.
+    For the rest of the process: the client's event loop may still log once it has closed (the
+    traceback of its cancelled reconnection to a scheduler that went away)."""
+    logging.getLogger("distributed").setLevel(logging.CRITICAL)
+    yield
 
 
 def connect(scheduler: str, certs: Path | None) -> Any:
@@ -261,7 +259,7 @@ def _cancelled_because(future: Any) -> str:
     from distributed.client import FutureCancelledError
 
     try:
-        future.result(timeout=0)
+        future.result(timeout=CANCEL_REASON_S)
     except FutureCancelledError as cancelled:
         return str(cancelled).strip() or "cancelled"
     except Exception as other:  # not cancelled after all: say what it is

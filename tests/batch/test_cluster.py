@@ -378,6 +378,8 @@ def test_a_stopped_scheduler_stops_the_batch_with_a_message_and_running_it_again
 
     assert running.returncode == 1, output
     assert "stopped answering, so the batch stopped; the results so far are saved" in " ".join(output.split())
+    assert "(Dask: " in output and "scheduler-connection-lost" in output, output
+    assert "Traceback" not in output, output
     kept = len(list((out / "results").glob("*/*.json")))
     assert 1 <= kept < 4
     first.stop()
