@@ -166,10 +166,11 @@ def write_kernelspec(engine: CourseEngine) -> Path:
     return where
 
 
-def kernel_manager(engine: CourseEngine) -> KernelManager:
-    """A kernel manager (nbclient's `km`) that starts a kernel on the course engine, as JupyterLab does
-    with the runtime folder and transport `grader lab` gives it."""
-    return KernelManager(
+def kernel_manager(engine: CourseEngine, kind: type[KernelManager] = KernelManager) -> KernelManager:
+    """A kernel manager that starts a kernel on the course engine, as JupyterLab does with the runtime
+    folder and transport `grader lab` gives it. nbclient's `km` must be an AsyncKernelManager (`kind`):
+    a blocking client's waits stop nbclient's event loop, and a reply can then go unread."""
+    return kind(
         kernel_name=KERNEL_NAME,
         transport=TRANSPORT,
         kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(engine.kernels)]),

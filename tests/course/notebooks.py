@@ -9,6 +9,7 @@ from pathlib import Path
 
 import nbclient
 import nbformat
+from jupyter_client.manager import AsyncKernelManager
 from nbformat import NotebookNode
 
 from grader.course.lab_engine import CourseEngine, kernel_manager
@@ -81,7 +82,7 @@ def run_notebook(path: Path, engine: CourseEngine) -> Run:
     notebook = nbformat.read(workdir / path.name, as_version=4)
     client = nbclient.NotebookClient(
         notebook,
-        km=kernel_manager(engine),
+        km=kernel_manager(engine, AsyncKernelManager),
         timeout=RUN_TIMEOUT_S,
         allow_errors=True,
         resources={"metadata": {"path": str(workdir)}},
