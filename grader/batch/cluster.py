@@ -100,7 +100,11 @@ def _dask_quiet() -> Iterator[None]:
     """Keep Dask's client logs (reconnecting, tracebacks) off the terminal: the batch says what matters.
     For the rest of the process: the client's event loop may still log once it has closed (the
     traceback of its cancelled reconnection to a scheduler that went away)."""
-    logging.getLogger("distributed").setLevel(logging.CRITICAL)
+    import distributed  # noqa: F401  its import sets its loggers' levels: set them after it
+
+    dask_loggers = [name for name in logging.root.manager.loggerDict if name.startswith("distributed.")]
+    for name in ["distributed", *dask_loggers]:  # Dask's configuration gives some a level of their own
+        logging.getLogger(name).setLevel(logging.CRITICAL)
     yield
 
 
