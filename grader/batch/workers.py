@@ -121,7 +121,7 @@ def graded_here(grade: Grade, job: Job, files: bytes, wanted: str) -> tuple[str,
         raise WrongGrader(f"{socket.gethostname()} has {resource()}, the batch needs {wanted}.")
     remove_runs_here({job.run_id})  # earlier attempts, on a worker that died
     attempt = job.run_id[:ATTEMPT_PREFIX] + secrets.token_hex(2)  # the job's prefix, a run id of its own
-    with tempfile.TemporaryDirectory(prefix="grader-submission-") as temporary:
+    with tempfile.TemporaryDirectory(prefix=f"grader-{os.getpid()}-submission-") as temporary:  # `grader gc`
         folder = unpack(files, Path(temporary) / job.exercise_id)
         try:
             result = _in_grading_process(grade, dataclasses.replace(job, folder=folder, run_id=attempt))

@@ -101,7 +101,7 @@ class Course:
 
     def generate(self, assignment: str) -> None:
         """Record the source's cells in the gradebook (the students' release/ is left alone)."""
-        with tempfile.TemporaryDirectory(prefix="grader-release-") as release:
+        with tempfile.TemporaryDirectory(prefix=f"grader-{os.getpid()}-release-") as release:
             self.run(
                 "generate_assignment", assignment, "--force", f"--CourseDirectory.release_directory={release}"
             )

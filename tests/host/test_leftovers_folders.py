@@ -29,7 +29,11 @@ def _made(tmp: Path, name: str) -> Path:
 
 def test_the_folders_of_gone_processes_are_found_and_removed(tmp: Path) -> None:
     dead = dead_pid()
-    gone = [_made(tmp, f"grader-{dead}-0123abcd-x1y2"), _made(tmp, f"grader-{dead}-guard-zz9")]
+    gone = [
+        _made(tmp, f"grader-{dead}-0123abcd-x1y2"),  # a sandbox's sockets
+        _made(tmp, f"grader-{dead}-guard-zz9"),  # a guard's
+        _made(tmp, f"grader-{dead}-submission-a_b1"),  # a batch worker's copy of a submission
+    ]
     alive = _made(tmp, f"grader-{os.getpid()}-4567cdef-k3")
     assert leftovers.stale_folders() == sorted(gone)
     leftovers.remove_folders(leftovers.stale_folders())
