@@ -300,7 +300,7 @@ def demo(jobs: int | None, out: Path) -> int:
 )
 def gc(everything: bool) -> int:
     """Remove the containers, volumes and networks that crashed grading runs left on the engine, and
-    their guards' socket folders in the temporary folder."""
+    their folders in the temporary folder (guards' sockets, workers' copies of submissions)."""
     from grader.commands import gc as command
 
     return command.main(everything=everything)
