@@ -61,6 +61,13 @@ def parse(body: bytes) -> Any:
     return json.loads(body, object_pairs_hook=Obj, parse_constant=_no_constant)
 
 
+def go_number(digits: str, most: int) -> int:
+    """The number Go's strconv reads in the ASCII `digits` (leading zeros and all, "" as 0), or 10**most
+    for more significant digits than `most`: Python's int() refuses past 4300 digits, Go does not."""
+    significant = digits.lstrip("0") or "0"
+    return int(significant) if len(significant) <= most else 10**most
+
+
 def refused(at: At, why: str) -> str:
     return f"Refused: `{at.path}` {why}"
 

@@ -25,6 +25,7 @@ from grader.sandbox.guard.checks import (
     bind_refusal,
     boolean,
     entries,
+    go_number,
     integer,
     items,
     labels,
@@ -54,6 +55,7 @@ TMPFS_FLAGS = frozenset(
 TMPFS_DATA = ("size", "mode", "uid", "gid", "nr_inodes", "nr_blocks", "mpol")
 _TMPFS_OPTIONS = "size=, mode=, uid=, gid=, nr_inodes= and flags such as ro or noexec are."
 RESOLVER_PORT = 53
+PORT_DIGITS = 5  # of the largest port, 65535; more is no port (`go_number`)
 """The sandbox's own port where its engine asks for names (an offline sandbox's resolv.conf names its
 loopback): no published port may take it."""
 _HOST_PORT = re.compile(r"[0-9]+(-[0-9]+)?")
@@ -100,19 +102,12 @@ def _check_host_port(value: Any, at: At) -> str | None:
     if not _HOST_PORT.fullmatch(value):
         return f"Refused: `-p {value[:40]}:...`: a host port is a number or a range such as 8000-8010."
     low, _, high = value.partition("-")
-    if _port_number(low) <= RESOLVER_PORT <= _port_number(high or low):
+    if go_number(low, PORT_DIGITS) <= RESOLVER_PORT <= go_number(high or low, PORT_DIGITS):
         return (
             f"Refused: `-p {value[:40]}:...` takes the sandbox's port {RESOLVER_PORT}, where its engine asks "
             f"for names; publish on another host port (`-p 46053:{RESOLVER_PORT}/udp`)."
         )
     return None
-
-
-def _port_number(digits: str) -> int:
-    """The number Go's `ParseUint` reads in `digits` (leading zeros and all), or one past the largest
-    port for more digits than a port has: Python's `int` refuses past 4300 digits, Go does not."""
-    significant = digits.lstrip("0") or "0"
-    return int(significant) if len(significant) <= 5 else 1 << 16
 
 
 def _check_tmpfs(value: Any, at: At) -> str | None:

@@ -36,7 +36,7 @@ from collections.abc import Callable
 from urllib.parse import unquote
 
 from grader.sandbox.guard import fields
-from grader.sandbox.guard.checks import At, Check, Obj, parse
+from grader.sandbox.guard.checks import At, Check, Obj, go_number, parse
 
 MIN_API_VERSION = (1, 24)
 """Older API versions accept a HostConfig when starting a container; no current CLI uses them."""
@@ -67,7 +67,7 @@ NOT_A_VERSION = "Refused: the request's API version is not one any Docker engine
 START_BODY = "Refused: `docker start` takes no configuration (API 1.24 and later); the docker CLI sends none."
 
 _VERSION = re.compile(r"^/v([0-9.]+)(?=/|$)")
-_VERSION_PART_DIGITS = 4  # API versions are 1.x; Python's int() refuses past 4300 digits
+_VERSION_PART_DIGITS = 4  # API versions are 1.x; more is no version (`go_number`)
 
 _SWARM_ROUTES = frozenset({"swarm", "nodes", "services", "tasks", "secrets", "configs"})
 _READ = frozenset({"GET", "HEAD"})
@@ -275,17 +275,10 @@ def _route(path: str) -> tuple[tuple[int, ...] | None, list[str]]:
     match = _VERSION.match(cleaned)
     version = None
     if match:
-        version = tuple(_version_part(part) for part in match.group(1).split("."))
+        version = tuple(go_number(part, _VERSION_PART_DIGITS) for part in match.group(1).split("."))
         version += (0,) * (2 - len(version))
         cleaned = cleaned[match.end() :]
     return version, [part for part in cleaned.lower().split("/") if part]
-
-
-def _version_part(digits: str) -> int:
-    """The number Go's `Atoi` reads in `digits` (0 when empty), or 10**_VERSION_PART_DIGITS for more
-    digits than an API version has."""
-    significant = digits.lstrip("0") or "0"
-    return int(significant) if len(significant) <= _VERSION_PART_DIGITS else 10**_VERSION_PART_DIGITS
 
 
 def _match(method: str, parts: list[str]) -> str | None:
