@@ -19,7 +19,7 @@ import json
 import logging
 import time
 from collections import Counter, deque
-from collections.abc import Collection, Iterator
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -81,22 +81,21 @@ def grade_all(
     slots are its workers'. Raises ClusterUnavailable when the scheduler cannot be reached or goes.
     """
     notify = (watch or EngineWatch(ping=lambda: True)).notify
-    with _dask_quiet():
-        client = connect(scheduler, certs)
-        try:
-            wanted = resource()
-            _wait_for_workers(client, wanted, notify)
-            return _Run(client, grade, on_result, wanted).all(jobs)
-        except BaseException:
-            _stop_everywhere(client, jobs)
-            raise
-        finally:
-            with contextlib.suppress(Exception):
-                client.close(timeout=5)
+    _quiet_dask()
+    client = connect(scheduler, certs)
+    try:
+        wanted = resource()
+        _wait_for_workers(client, wanted, notify)
+        return _Run(client, grade, on_result, wanted).all(jobs)
+    except BaseException:
+        _stop_everywhere(client, jobs)
+        raise
+    finally:
+        with contextlib.suppress(Exception):
+            client.close(timeout=5)
 
 
-@contextlib.contextmanager
-def _dask_quiet() -> Iterator[None]:
+def _quiet_dask() -> None:
     """Keep Dask's client logs (reconnecting, tracebacks) off the terminal: the batch says what matters.
     For the rest of the process: the client's event loop may still log once it has closed (the
     traceback of its cancelled reconnection to a scheduler that went away)."""
@@ -105,7 +104,6 @@ def _dask_quiet() -> Iterator[None]:
     dask_loggers = [name for name in logging.root.manager.loggerDict if name.startswith("distributed.")]
     for name in ["distributed", *dask_loggers]:  # Dask's configuration gives some a level of their own
         logging.getLogger(name).setLevel(logging.CRITICAL)
-    yield
 
 
 def connect(scheduler: str, certs: Path | None) -> Any:
