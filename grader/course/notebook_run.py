@@ -7,8 +7,8 @@ The notebook is saved to OUT after every cell, so whatever stops the run
 still running when the time is up is interrupted; a check cell right after it
 is still scored, and the cells after that are left unexecuted (no execution
 count), which the host grades as not run. The time the host takes to score is
-not counted. Before each check cell (CHECK_INDEX: its place in the notebook) it prints REACHED and the
-index, and waits until the host, having scored that cell against the sandbox's
+not counted. Before each check cell (CHECK_INDEX: its place in the notebook) it
+prints REACHED and the index, and waits until the host, having scored that cell against the sandbox's
 engine, writes GO-<index> next to OUT. Just before, it asks the kernel for the
 names the check cell reads but does not define (`free_names`: a student's
 answer, such as 09's `init_pid`) and writes their reprs, made in the kernel, to

@@ -50,8 +50,9 @@ if [ "${SANDBOX_USERNS:-0}" != 0 ] && [ -d /sys/fs/cgroup/memory ]; then
 fi
 # Engines from 27 on (28.5 was measured) turn IPv6 off on each container's interface themselves and fail
 # the container when they cannot (26's way round, DOCKER_ALLOW_IPV6_ON_IPV4_INTERFACE below, is gone):
-# so for them alone the sandbox's /proc/sys/net, read-only, becomes writable. A net sysctl is that of the network namespace writing it
-# (the sandbox's, or its containers'), never the host's; the rest of /proc/sys stays read-only.
+# so for them alone the sandbox's /proc/sys/net, read-only, becomes writable. A net sysctl is that of
+# the network namespace writing it (the sandbox's, or its containers'), never the host's; the rest of
+# /proc/sys stays read-only.
 case "$(dockerd --version)" in
   *" version 2"[0-6].*) ;;
   *) [ -w /proc/sys/net/ipv6/conf/all/disable_ipv6 ] ||

@@ -1,5 +1,6 @@
 """What grading runs left on the host engine, found by their labels, and in the temporary folder
-(the guards' socket folders, `grader-<pid>-...`, found by their process), and removing it."""
+(`grader-<pid>-...`: guards' sockets, workers' copies of submissions, found by their process), and
+removing it."""
 
 from __future__ import annotations
 
@@ -89,8 +90,8 @@ def of_run(client: docker.DockerClient, run_id: str) -> list[Leftover]:
 
 
 def stale_folders(*, everything: bool = False) -> list[Path]:
-    """The folders grading runs made in the temporary folder (the guards' sockets, a lab's runtime)
-    whose process is gone (or of all runs)."""
+    """The folders grading runs made in the temporary folder (guards' sockets, a lab's runtime,
+    workers' copies of submissions) whose process is gone (or of all runs)."""
     found = []
     for folder in Path(tempfile.gettempdir()).glob("grader-*-*"):
         match = FOLDER.fullmatch(folder.name)
