@@ -95,7 +95,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     an untagged image) is caught here. The lock file of a parallel run goes with it."""
     if sharing.parallel():
         return
-    for name in ("", sharing.RUN_FLOW):
+    for name in ("", sharing.GATE, sharing.RUN_FLOW):
         sharing.lock_file(os.getpid(), name).unlink(missing_ok=True)
     before = session.config.stash.get(BEFORE, None)
     if before is None or session.exitstatus == pytest.ExitCode.INTERRUPTED:

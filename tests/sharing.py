@@ -18,7 +18,10 @@ test makes meanwhile. What no label covers (an anonymous volume, an untagged ima
 for the whole run: the engine must end the session as it began (`tests.conftest.leftovers`).
 
 An *alone* test holds an exclusive lock for its whole run (set-up to tear-down), every other test
-that needs the engine a shared one. Run serially, no lock is taken. The run's order puts the
+that needs the engine a shared one. Run serially, no lock is taken. A test queues for the lock
+through a gate (`GATE`), which a waiting *alone* test holds: no new shared turn starts while it waits,
+so it waits for the tests under way, never for a moment when no other worker runs one (flock alone
+lets shared turns follow one another and kept an *alone* test waiting for minutes). The run's order puts the
 *alone* tests first (so that no stream of shared locks keeps them waiting), then the host group, so
 that one worker runs it while the other works through the rest.
 """
@@ -127,6 +130,9 @@ def lock_file(controller: int, name: str = "") -> Path:
     return Path(tempfile.gettempdir()) / f"grader-tests-{controller}{name and '-' + name}.lock"
 
 
+GATE = "gate"
+"""The lock a test holds while it takes its turn on the engine's lock (`turn`)."""
+
 RUN_FLOW = "run-flow"
 """Notebook 01 run on the host engine (JupyterLab's test) makes containers named `runflow-*`, which
 the autograde of 01 checks never reach the host: the two take this lock, so they never run at the
@@ -158,7 +164,8 @@ def turn(item: pytest.Item) -> Iterator[None]:
         yield
         return
     with contextlib.ExitStack() as held:
-        held.enter_context(_locked(lock_file(os.getppid()), how))
+        with _locked(lock_file(os.getppid(), GATE), fcntl.LOCK_EX):
+            held.enter_context(_locked(lock_file(os.getppid()), how))
         if runs_notebook_01(item):
             held.enter_context(_locked(lock_file(os.getppid(), RUN_FLOW), fcntl.LOCK_EX))
         yield

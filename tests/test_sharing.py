@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import fcntl
 import os
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -109,6 +112,45 @@ def test_in_a_parallel_run_an_image_build_has_the_engine_to_itself(
             assert not _taken(lock, fcntl.LOCK_SH), "another test runs beside it"
             assert _taken(lock, fcntl.LOCK_EX), "an image build waits"
     assert not _taken(lock, fcntl.LOCK_EX), "the lock is given back"
+
+
+def _in_turn(item: FakeItem, done: list[str], hold_s: float = 0.0) -> threading.Thread:
+    """A thread that takes `item`'s turn, notes its node ID in `done`, holds the turn `hold_s`."""
+
+    def take() -> None:
+        with sharing.turn(item):  # type: ignore[arg-type]
+            done.append(item.nodeid)
+            time.sleep(hold_s)
+
+    thread = threading.Thread(target=take)
+    thread.start()
+    return thread
+
+
+def _until(condition: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + 10
+    while not condition():
+        assert time.monotonic() < deadline, "the condition never held"
+        time.sleep(0.01)
+
+
+def test_a_waiting_image_build_goes_before_the_tests_that_come_after_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """flock alone lets shared turns follow one another: an image build waited for a moment when no
+    other worker ran a test. Queued at the gate, it waits only for the tests under way."""
+    _private_locks(monkeypatch, tmp_path)
+    gate = sharing.lock_file(os.getppid(), sharing.GATE)
+    done: list[str] = []
+    with sharing.turn(NOTEBOOK):  # type: ignore[arg-type]
+        build = _in_turn(BUILDS_IMAGES, done, hold_s=0.3)
+        _until(lambda: _taken(gate, fcntl.LOCK_EX))
+        later = _in_turn(LEAK_CHECKED, done)
+        time.sleep(0.3)
+        assert done == [], "the build waits for the test under way, the later test behind it"
+    build.join(10)
+    later.join(10)
+    assert done == [BUILDS_IMAGES.nodeid, LEAK_CHECKED.nodeid]
 
 
 def test_run_serially_no_lock_is_taken(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
