@@ -58,12 +58,13 @@ case "$(dockerd --version)" in
   *) [ -w /proc/sys/net/ipv6/conf/all/disable_ipv6 ] ||
        { mount --bind /proc/sys/net /proc/sys/net && mount -o remount,bind,rw /proc/sys/net; } ;;
 esac
-# The containerd image store (the engine's containerd-snapshotter feature), when asked for: a feature is
-# set in daemon.json only, so the engine reads a copy of it that turns it on.
-if [ "${SANDBOX_IMAGE_STORE:-classic}" = containerd ]; then
-  sed '1s/^{/{"features": {"containerd-snapshotter": true},/' /etc/docker/daemon.json > /run/daemon.json
-  set -- --config-file=/run/daemon.json "$@"
-fi
+# The image store asked for, in so many words (the engine's containerd-snapshotter feature): engine 29
+# takes containerd's on a fresh /var/lib/docker unless told. A feature is set in daemon.json only, so the
+# engine reads a copy of it that says which.
+snapshotter=false
+if [ "${SANDBOX_IMAGE_STORE:-classic}" = containerd ]; then snapshotter=true; fi
+sed "1s/^{/{\"features\": {\"containerd-snapshotter\": $snapshotter},/" /etc/docker/daemon.json > /run/daemon.json
+set -- --config-file=/run/daemon.json "$@"
 # The sandbox's /proc/sys is read-only, so dockerd (25 and later) cannot turn IPv6 off on its containers'
 # interfaces itself: the sandbox has it off already (its sysctls), so the engine may go on without.
 export DOCKER_ALLOW_IPV6_ON_IPV4_INTERFACE=1

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
+import docker
 import pytest
 
+from grader.host import labels
+from grader.host.baseimages import sandbox_engine
 from grader.sandbox import stores
+from grader.sandbox.sandbox import Sandbox
+from tests.sandboxes import SMALL
 
 CLASSIC = {
     "Driver": "overlay2",
@@ -25,3 +32,26 @@ def test_the_store_in_use_is_read_from_the_engines_info() -> None:
     assert stores.in_use(CLASSIC) == "classic"
     assert stores.in_use(CONTAINERD) == "containerd"
     assert stores.in_use({"DriverStatus": None}) == "classic"
+
+
+@pytest.mark.docker
+@pytest.mark.usefixtures("leaves_nothing")
+@pytest.mark.parametrize("store", stores.STORES)
+def test_the_engine_is_told_its_store_in_so_many_words(
+    host_engine: docker.DockerClient, store: stores.ImageStore
+) -> None:
+    """Engine 29 takes containerd's store on a fresh /var/lib/docker unless told, whatever the user
+    namespace (under one it falls back to the classic store): without one, a sandbox asked for the
+    classic store did not start on 29. GRADER_SANDBOX_ENGINE=29 runs this on 29."""
+    with Sandbox(
+        host_engine,
+        sandbox_engine.chosen(),
+        run_id=labels.new_run_id(),
+        limits=SMALL,
+        userns=False,
+        image_store=store,
+    ) as sandbox:
+        assert sandbox.client is not None and stores.in_use(sandbox.client.info()) == store
+        box = host_engine.containers.get(sandbox.container_id)
+        config = json.loads(box.exec_run(["cat", "/run/daemon.json"]).output)
+        assert config["features"] == {"containerd-snapshotter": store == "containerd"}
