@@ -212,6 +212,9 @@ class Guard:
         except BadMessage as error:
             self._refuse_unreadable(client, error)
         except EngineFailed as error:
+            if self._closing.is_set():  # `close` cut the answer short (a wait still under way, say)
+                log.debug("guard: %s", error)
+                return
             log.warning("guard: %s", error)
             with contextlib.suppress(OSError):
                 client.sendall(json_response("502 Bad Gateway", f"{error}.", close=True))

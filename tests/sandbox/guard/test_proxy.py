@@ -259,6 +259,40 @@ def test_a_client_that_leaves_mid_request_is_no_refusal(tmp_path: Path) -> None:
         assert guard.refusals == []
 
 
+WAITING = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+"""The head of an answer whose body comes when a container exits (`POST /containers/ID/wait`, which the
+CLI of Docker 29 sends for every `docker run -d` and leaves open)."""
+
+
+def _answer_then_wait(listener: socket.socket, closed: threading.Event) -> None:
+    connection, _ = listener.accept()
+    with connection:
+        connection.recv(65536)
+        connection.sendall(WAITING)
+        closed.wait(10)
+
+
+def test_an_answer_the_guards_closing_cuts_short_is_no_engine_failure(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Closing cuts the engine's answers still under way: that is the guard's doing, not the engine's,
+    and printed a warning for each container a script on Docker 29 left running."""
+    closed = threading.Event()
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as engine:
+        engine.bind(str(tmp_path / "engine.sock"))
+        engine.listen(1)
+        waits = threading.Thread(target=_answer_then_wait, args=(engine, closed))
+        waits.start()
+        with Guard(tmp_path / "engine.sock") as guard, socket.socket(socket.AF_UNIX) as client:
+            client.settimeout(10)
+            client.connect(str(guard.socket))
+            client.sendall(b"POST /v1.55/containers/x/wait?condition=next-exit HTTP/1.1\r\nHost: d\r\n\r\n")
+            assert client.recv(len(WAITING)).startswith(b"HTTP/1.1 200 OK")
+        closed.set()
+        waits.join()
+    assert [record.getMessage() for record in caplog.records if record.levelname == "WARNING"] == []
+
+
 @pytest.mark.usefixtures("leaves_nothing")
 def test_closing_cuts_open_connections_and_removes_the_folder(tmp_path: Path) -> None:
     guard = Guard(tmp_path / "no-engine.sock").__enter__()
