@@ -1,10 +1,11 @@
 """`python -m benchmarks.engines` (part of `make bench`): every exercise's reference solution and known
-variant graded on each sandbox engine (26.1 on trixie, 28.5 on sid) and each image store, through the real
-grader; per engine and store, how many came out as expected (a solution at full marks, a variant failing
-exactly its items) and how long it took. An engine whose image is missing is left out, saying how to
-make it (`grader images prepare --engine 28`); the README's supported versions quote these figures.
+variant graded on each sandbox engine (26.1 on trixie, 28.5 on sid, 29.7 built from source) and each image
+store, through the real grader; per engine and store, how many came out as expected (a solution at full
+marks, a variant failing exactly its items) and how long it took. An engine whose image is missing is left
+out, saying how to make it (`grader images prepare --engine 28`, benchmarks/engine29/build.sh); the
+README's supported versions quote these figures.
 
-    python -m benchmarks.engines [--engine 28] [--store containerd] [--only dockerfiles.hello] [--workers 2]
+    python -m benchmarks.engines [--engine 29] [--store containerd] [--only dockerfiles.hello] [--workers 2]
 """
 
 from __future__ import annotations
@@ -87,7 +88,7 @@ def run(major: str, store: str, chosen: list[Case], workers: int, image: str = "
     differences = {name: found for name, found in outcomes.items() if found}
     return {
         "engine": major,
-        "docker": sandbox_engine.ENGINES[major].versions()["docker"],
+        "docker": sandbox_engine.MEASURED[major].versions()["docker"],
         "store": store,
         "cases": len(chosen),
         "as_expected": len(chosen) - len(differences),
@@ -98,8 +99,9 @@ def run(major: str, store: str, chosen: list[Case], workers: int, image: str = "
 
 def missing(host: docker.DockerClient, major: str, image: str = "") -> str:
     """Why engine `major` cannot be measured here ("" when its image is present)."""
-    if image_or_none(host, image or sandbox_engine.ENGINES[major].tag) is None:
-        return f"engine {major}: no image; make it with `grader images prepare --engine {major}`"
+    wanted = image or sandbox_engine.MEASURED[major].tag
+    if image_or_none(host, wanted) is None:
+        return f"engine {major}: no image; make it with `{sandbox_engine.prepare_command(wanted)}`"
     return ""
 
 
@@ -128,7 +130,7 @@ def main(
     images = images or {}
     host, chosen = engine.connect(), cases(only)
     rows, skipped = [], []
-    for major in engines or list(sandbox_engine.ENGINES):
+    for major in engines or list(sandbox_engine.MEASURED):
         reason = missing(host, major, images.get(major, ""))
         if reason:
             skipped.append(reason)
@@ -146,7 +148,7 @@ def main(
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--engine", action="append", choices=list(sandbox_engine.ENGINES))
+    parser.add_argument("--engine", action="append", choices=list(sandbox_engine.MEASURED))
     parser.add_argument("--store", action="append", choices=list(stores.STORES))
     parser.add_argument("--only", default="", help="one exercise's solution and variants")
     parser.add_argument("--workers", type=int, default=2)

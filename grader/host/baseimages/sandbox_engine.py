@@ -8,8 +8,10 @@ and secret mounts). The runner of setup.sh uses this image too: its CLI has `doc
 `docker compose` (v2).
 
 Both engines are one Dockerfile, entrypoint and daemon configuration; only the base and the pins differ.
-GRADER_SANDBOX_ENGINE (read by `chosen` alone) picks the one sandboxes run: `26` (the default), `28`, or
-an image reference (an engine built from this recipe under another name).
+A third, engine 29, is measured beside them though no Debian suite serves it yet: engine 28's image with
+dockerd, docker-proxy and the docker CLI built from their upstream sources (`FROM_SOURCE`,
+benchmarks/engine29/). GRADER_SANDBOX_ENGINE (read by `chosen` alone) picks the one sandboxes run: `26`
+(the default), `28`, `29`, or an image reference (an engine built from this recipe under another name).
 """
 
 from __future__ import annotations
@@ -136,10 +138,32 @@ class Engine:
         return Recipe(self.tag, PACKAGES, self.build, needs=(self.base,), pullable=False)
 
 
+@dataclass(frozen=True)
+class SourceEngine:
+    """An engine no Debian suite serves yet: the image of `over` with dockerd, docker-proxy and the docker
+    CLI `version` built from moby's and docker/cli's sources (benchmarks/engine29/build.sh). Its tag
+    carries `over`'s hash, so a change to the recipe asks for it to be laid over again."""
+
+    major: str
+    version: str
+    over: Engine
+
+    @property
+    def tag(self) -> str:
+        return f"docker-course/sandbox-engine-{self.major}:{self.over.tag.rsplit(':', 1)[1]}"
+
+    def versions(self) -> dict[str, str]:
+        return {**self.over.versions(), "docker": self.version}
+
+
 _VERSIONED = {"docker": "docker.io", "buildx": "docker-buildx", "compose": "docker-compose"}
 TRIXIE = Engine("26", trixie.NAME, PINNED, "PINNED")
 SID = Engine("28", sid.NAME, SID_PINNED, "SID_PINNED")
 ENGINES = {engine.major: engine for engine in (TRIXIE, SID)}
+FROM_SOURCE = SourceEngine("29", "29.7.2", SID)
+BUILD_29 = "benchmarks/engine29/build.sh MOBY_GIT_DIR CLI_GIT_DIR"
+MEASURED: dict[str, Engine | SourceEngine] = {**ENGINES, FROM_SOURCE.major: FROM_SOURCE}
+"""Every engine sandboxes may run, by major version: those `grader images prepare` makes, and 29."""
 
 DOCKERFILE = TRIXIE.dockerfile
 TAG = NAME = TRIXIE.tag  # the grading engine's image (26.1), whatever GRADER_SANDBOX_ENGINE says
@@ -158,23 +182,23 @@ class UnknownEngine(InputError, ValueError):
 
 
 def chosen(environ: dict[str, str] | None = None) -> str:
-    """The image sandboxes run: GRADER_SANDBOX_ENGINE's engine (26, 28) or image, else 26.1's."""
+    """The image sandboxes run: GRADER_SANDBOX_ENGINE's engine (26, 28, 29) or image, else 26.1's."""
     value = (os.environ if environ is None else environ).get(VARIABLE, "").strip()
     if not value:
         return TAG
-    if value in ENGINES:
-        return ENGINES[value].tag
+    if value in MEASURED:
+        return MEASURED[value].tag
     if ":" in value or "/" in value:
         return value
     raise UnknownEngine(
-        f"{VARIABLE}={value!r} names no sandbox engine: use one of {', '.join(ENGINES)} or an image name."
+        f"{VARIABLE}={value!r} names no sandbox engine: use one of {', '.join(MEASURED)} or an image name."
     )
 
 
-def _engine_of(image: str) -> Engine | None:
+def _engine_of(image: str) -> Engine | SourceEngine | None:
     """The engine whose image `image` is, by its repository's last part (`.../sandbox-engine-28:...`)."""
     repository = image.rsplit(":", 1)[0].rsplit("/", 1)[-1]
-    found = [engine for engine in ENGINES.values() if repository == f"sandbox-engine-{engine.major}"]
+    found = [engine for engine in MEASURED.values() if repository == f"sandbox-engine-{engine.major}"]
     return found[0] if found else None
 
 
@@ -185,6 +209,9 @@ def versions_of(image: str) -> dict[str, str]:
 
 
 def prepare_command(image: str) -> str:
-    """The command that builds `image`, when it is missing: 28's is not among the images prepared."""
+    """The command that builds `image`, when it is missing: 28's is not among the images prepared, 29's
+    needs the sources of moby and the docker CLI."""
     found = _engine_of(image)
+    if found is FROM_SOURCE:
+        return f"grader images prepare --engine 28 && {BUILD_29}"
     return "grader images prepare" + (f" --engine {found.major}" if found not in (None, TRIXIE) else "")

@@ -93,7 +93,9 @@ def test_its_docker_buildx_and_compose_are_the_pinned_ones(
     reports_its_pinned_versions(host_engine, sandbox_engine.TRIXIE)
 
 
-def reports_its_pinned_versions(host: docker.DockerClient, engine: sandbox_engine.Engine) -> str:
+def reports_its_pinned_versions(
+    host: docker.DockerClient, engine: sandbox_engine.Engine | sandbox_engine.SourceEngine
+) -> str:
     """Assert `engine`'s image says the versions it pins (docker, buildx, compose); what it printed."""
     script = "docker --version; docker buildx version; docker compose version; dockerd --version"
     output = host.containers.run(
