@@ -22,9 +22,11 @@ def started(
     *,
     image_store: stores.ImageStore | None = None,
     images: Sequence[str] = (BUSYBOX,),
+    userns: bool | None = None,
 ) -> Sandbox:
-    """A started sandbox (on `image_store`, GRADER_IMAGE_STORE's by default) with `images` loaded
-    (busybox by default); the caller closes it."""
+    """A started sandbox (on `image_store`, GRADER_IMAGE_STORE's by default; with a user namespace
+    where the machine allows one, unless `userns` says) with `images` loaded (busybox by default);
+    the caller closes it."""
     sandbox = Sandbox(
         host,
         sandbox_engine.chosen(),
@@ -32,6 +34,7 @@ def started(
         limits=limits,
         submission=submission,
         image_store=image_store,
+        userns=userns,
     )
     sandbox.__enter__()
     try:

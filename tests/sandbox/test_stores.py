@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 import docker
 import pytest
 
-from grader.host import labels
-from grader.host.baseimages import sandbox_engine
 from grader.sandbox import stores
-from grader.sandbox.sandbox import Sandbox
-from tests.sandboxes import SMALL
+from tests.sandboxes import started
 
 CLASSIC = {
     "Driver": "overlay2",
@@ -43,14 +41,7 @@ def test_the_engine_is_told_its_store_in_so_many_words(
     """Engine 29 takes containerd's store on a fresh /var/lib/docker unless told, whatever the user
     namespace (under one it falls back to the classic store): without one, a sandbox asked for the
     classic store did not start on 29. GRADER_SANDBOX_ENGINE=29 runs this on 29."""
-    with Sandbox(
-        host_engine,
-        sandbox_engine.chosen(),
-        run_id=labels.new_run_id(),
-        limits=SMALL,
-        userns=False,
-        image_store=store,
-    ) as sandbox:
+    with contextlib.closing(started(host_engine, image_store=store, images=(), userns=False)) as sandbox:
         assert sandbox.client is not None and stores.in_use(sandbox.client.info()) == store
         box = host_engine.containers.get(sandbox.container_id)
         config = json.loads(box.exec_run(["cat", "/run/daemon.json"]).output)
