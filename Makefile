@@ -6,7 +6,7 @@ VENV    := .venv
 PY      := $(VENV)/bin/python
 GRADER  := $(VENV)/bin/grader
 STAMP   := $(VENV)/.installed
-PARALLEL := -n 3 --dist loadgroup --no-loadscope-reorder
+PARALLEL := -n 4 --dist loadgroup --no-loadscope-reorder
 
 .PHONY: setup check test lint demo lab bench bench-suite clean gc
 
@@ -31,7 +31,7 @@ lint: $(STAMP)
 check: lint
 	$(PY) -m pytest -m "not docker" -p no:cacheprovider
 
-# The whole suite, three workers sharing the engine (tests/sharing.py says which tests may overlap).
+# The whole suite, four workers sharing the engine (tests/sharing.py says which tests may overlap).
 test: setup lint
 	$(PY) -m pytest $(PARALLEL)
 

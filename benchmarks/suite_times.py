@@ -1,7 +1,7 @@
 """The test suite's wall time by tier: `python -m benchmarks.suite_times` (`make bench-suite`).
 
 1. `make check`'s tier: the tests that need no Docker engine, in one process;
-2. the Docker tier: the tests that need the engine, with three workers sharing it as `make test`
+2. the Docker tier: the tests that need the engine, with four workers sharing it as `make test`
    runs them (tests/sharing.py);
 3. with `--serial`, the Docker tier again in one process.
 
@@ -24,11 +24,11 @@ from rich.table import Table
 from grader.model.exercise import ROOT
 
 PYTEST = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--durations=0"]
-PARALLEL = ["-n", "3", "--dist", "loadgroup", "--no-loadscope-reorder"]
-"""Three workers sharing the engine, as `make test` runs them (the Makefile's PARALLEL)."""
+PARALLEL = ["-n", "4", "--dist", "loadgroup", "--no-loadscope-reorder"]
+"""Four workers sharing the engine, as `make test` runs them (the Makefile's PARALLEL)."""
 TIERS = {
     "no engine (make check)": ["-m", "not docker"],
-    "Docker engine, three workers (make test)": ["-m", "docker", *PARALLEL],
+    "Docker engine, four workers (make test)": ["-m", "docker", *PARALLEL],
 }
 SERIAL_TIER = {"Docker engine, one process": ["-m", "docker"]}
 SUMMARY = re.compile(r"^=* ?(\d+ (?:passed|failed|error|deselected).*?) in [\d.]+s", re.MULTILINE)

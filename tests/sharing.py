@@ -1,5 +1,5 @@
 """Sharing the host engine between the test workers of a parallel run, as `make test` runs it
-(`pytest -n 3 --dist loadgroup`).
+(`pytest -n 4 --dist loadgroup`).
 
 Most tests that need the engine make only labelled objects (a sandbox, a guard's runner) that no
 other test looks at, and run side by side freely. Two kinds may not:

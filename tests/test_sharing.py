@@ -180,7 +180,7 @@ def test_notebook_01_on_the_host_and_its_autograde_never_overlap(
 
 
 def test_a_file_with_a_module_scoped_fixture_runs_on_one_worker() -> None:
-    """Spread over three workers, such a file would make its sandbox or image three times."""
+    """Spread over the workers, such a file would make its sandbox or image once on each."""
     module_scoped = '@pytest.fixture(scope="module"'
     users = {"store_sandbox"}  # conftest's module fixture, made again by each worker that uses it
     for path in sorted(set(TESTS.rglob("test_*.py")) - {Path(__file__)}):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from benchmarks.suite_times import Tier, minutes, run_tier, summary_of, table
+from benchmarks.suite_times import PARALLEL, Tier, minutes, run_tier, summary_of, table
+from grader.model.exercise import ROOT
 from tests.results import terminal_output
 
 
@@ -26,3 +27,8 @@ def test_a_tier_runs_in_its_own_pytest_and_is_timed() -> None:
     tier = run_tier("one file", ["-m", "not docker"], ["tests/test_safe_text.py", "-k", "not hypothesis"])
     assert tier.exit_code == 0, tier.summary
     assert " passed" in tier.summary and tier.wall_s > 0
+
+
+def test_the_docker_tier_runs_as_make_test_does() -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    assert f"PARALLEL := {' '.join(PARALLEL)}\n" in makefile
