@@ -38,9 +38,14 @@ built() {  # whether bin/ holds this version's three binaries
 
 build_binaries() {
   sid=$WORK/sid
-  if [ ! -x "$sid/usr/lib/go-1.26/bin/go" ]; then
+  if [ ! -d "$sid/usr" ]; then
     mirror=$("$PY" -c "from grader.host import system; print(system.apt_mirror(suite='sid'))")
-    [ -d "$sid/usr" ] || debootstrap --variant=minbase sid "$sid" "$mirror"
+    debootstrap --variant=minbase sid "$sid" "$mirror"
+  fi
+  mount -t proc proc "$sid/proc"
+  mount --bind /dev "$sid/dev"
+  trap 'umount "$sid/proc" "$sid/dev"' EXIT
+  if [ ! -x "$sid/usr/lib/go-1.26/bin/go" ]; then
     # A mirror that is a snapshot serves sid's Release as expired against today's date.
     chroot "$sid" apt-get -q -o Acquire::Check-Valid-Until=false update
     chroot "$sid" apt-get -q -y -o Acquire::Check-Valid-Until=false install --no-install-recommends \
@@ -49,9 +54,6 @@ build_binaries() {
   rm -rf "$sid/build" "$sid/go" && mkdir -p "$sid/build/moby" "$sid/go/src/github.com/docker/cli"
   git -C "$MOBY_GIT" archive "$MOBY_TAG" | tar -x -C "$sid/build/moby"
   git -C "$CLI_GIT" archive "$CLI_TAG" | tar -x -C "$sid/go/src/github.com/docker/cli"
-  mount -t proc proc "$sid/proc"
-  mount --bind /dev "$sid/dev"
-  trap 'umount "$sid/proc" "$sid/dev"' EXIT
   env="PATH=/usr/lib/go-1.26/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root GOPATH=/go GOTOOLCHAIN=local GOPROXY=off GOSUMDB=off VERSION=$VERSION"
   # Each as upstream's release build does it: moby's hack/make.sh (static dockerd with cgo, docker-proxy
   # without), docker/cli's scripts/build/binary (GOPATH mode over vendor/); dated by their tags' commits.

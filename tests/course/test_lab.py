@@ -76,7 +76,7 @@ def lab(
             cwd=course_dir,
             env={**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(course_dir / "lab-settings")},
             stdout=out,
-            stderr=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
         )
     address = f"http://127.0.0.1:{port}"
     try:
@@ -85,6 +85,7 @@ def lab(
     finally:
         server.terminate()
         server.wait(timeout=60)
+        print(said.read_text()[-5000:])  # shown when the test fails: what `grader lab` said
     if request.param == "course":
         assert "(Docker 26." in said.read_text(), said.read_text()
         assert _labelled(host_engine, server.pid) == [], "stopping the lab removed the course engine"
