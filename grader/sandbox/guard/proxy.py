@@ -172,9 +172,9 @@ class Guard:
                     self._threads.discard(thread)
 
         thread = threading.Thread(target=run, name=f"guard-{target.__name__}", daemon=True)
-        with self._lock:
+        with self._lock:  # started before `close` can see it: a thread not yet started cannot be joined
             self._threads.add(thread)
-        thread.start()
+            thread.start()
         return thread
 
     def _track(self, sock: Socket) -> None:

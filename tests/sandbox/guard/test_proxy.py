@@ -293,6 +293,37 @@ def test_an_answer_the_guards_closing_cuts_short_is_no_engine_failure(
     assert [record.getMessage() for record in caplog.records if record.levelname == "WARNING"] == []
 
 
+def test_closing_while_a_connection_is_taken_waits_for_its_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`close` came between a connection's thread being counted and being started, and failed
+    ("cannot join thread before it is started"), leaving the guard's folder behind (seen under load)."""
+    guard = Guard(tmp_path / "no-engine.sock").__enter__()
+    folder, errors = guard.socket.parent, []
+    start = threading.Thread.start
+
+    def close() -> None:
+        try:
+            guard.close()
+        except Exception as error:  # what the test looks for
+            errors.append(error)
+
+    def start_after_close_began(thread: threading.Thread) -> None:
+        if thread.name == "guard-_serve":
+            closing = threading.Thread(target=close)
+            start(closing)
+            closing.join(0.5)  # close runs now, or waits for the guard to count this thread started
+        start(thread)
+
+    monkeypatch.setattr(threading.Thread, "start", start_after_close_began)
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
+        client.connect(str(guard.socket))
+        deadline = time.monotonic() + 10
+        while folder.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert errors == [] and not folder.exists()
+
+
 @pytest.mark.usefixtures("leaves_nothing")
 def test_closing_cuts_open_connections_and_removes_the_folder(tmp_path: Path) -> None:
     guard = Guard(tmp_path / "no-engine.sock").__enter__()
