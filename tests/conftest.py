@@ -14,10 +14,12 @@ from pathlib import Path
 
 import docker
 import docker.errors
+import psutil
 import pytest
 
 from grader.host import baseimages, engine, labels
 from grader.host.baseimages import notebook_kernel
+from grader.host.leftovers import Leftover
 from grader.model.exercise import ROOT, Exercise, load
 from grader.sandbox import stores
 from grader.sandbox.sandbox import Sandbox, SandboxLimits
@@ -190,6 +192,23 @@ def snapshot(client: docker.DockerClient) -> dict[str, set[str]]:
     found["images"] = set() if shared else set(client.api.images(all=True, quiet=True))
     found["socket folders"] = {p.name for p in Path(tempfile.gettempdir()).glob(f"grader-{os.getpid()}-*")}
     return found
+
+
+def owner_pid(host: docker.DockerClient, item: Leftover) -> str:
+    """The process that labelled a leftover as its own ("" when it is gone, or never labelled)."""
+    with contextlib.suppress(docker.errors.NotFound):
+        if item.kind == "container":
+            return str(host.containers.get(item.name).labels.get(labels.OWNER_PID, ""))
+        tags = (host.volumes if item.kind == "volume" else host.networks).get(item.name).attrs.get("Labels")
+        return str((tags or {}).get(labels.OWNER_PID, ""))
+    return ""
+
+
+def children(pid: int) -> set[str]:
+    """The processes `pid` started, and theirs, that run now (a batch's workers)."""
+    with contextlib.suppress(psutil.Error):
+        return {str(child.pid) for child in psutil.Process(pid).children(recursive=True)}
+    return set()
 
 
 def dead_pid() -> int:

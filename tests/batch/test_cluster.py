@@ -30,9 +30,10 @@ from click.testing import CliRunner
 from grader.batch import batch, certs, cluster, store
 from grader.batch.workers import ATTEMPT_PREFIX, pack, resource, unpack
 from grader.cli import main as cli
-from grader.host import labels, leftovers
+from grader.host import leftovers
 from grader.model.exercise import ROOT_VARIABLE
 from grader.model.result import CheckResult, Result
+from tests.conftest import owner_pid
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "exercises"
@@ -183,26 +184,17 @@ def _batch(submissions: Path, out: Path, *extra: str) -> tuple[int, str]:
 
 def _nothing_left_by(host: docker.DockerClient, pids: set[str]) -> None:
     """Nothing any of these processes (a cluster's) made is left on the engine."""
-    left = [item for item in leftovers.find(host, everything=True) if _owner(host, item) in pids]
+    left = [item for item in leftovers.find(host, everything=True) if owner_pid(host, item) in pids]
     assert left == [], f"the cluster's processes left {left}"
 
 
 def _only_orphans_left_by(host: docker.DockerClient, pids: set[str]) -> None:
     """What these processes left belongs to processes that are gone (a worker killed mid-sandbox, as
     `Cluster.stop` does past STOP_S), so `grader gc` finds it; it is removed here as gc would."""
-    left = [item for item in leftovers.find(host, everything=True) if _owner(host, item) in pids]
+    left = [item for item in leftovers.find(host, everything=True) if owner_pid(host, item) in pids]
     orphans = leftovers.find(host)
     assert [item for item in left if item not in orphans] == [], f"live processes hold {left}"
     leftovers.remove(host, left)
-
-
-def _owner(host: docker.DockerClient, item: leftovers.Leftover) -> str:
-    with contextlib.suppress(docker.errors.NotFound):
-        if item.kind == "container":
-            return str(host.containers.get(item.name).labels.get(labels.OWNER_PID, ""))
-        tags = (host.volumes if item.kind == "volume" else host.networks).get(item.name).attrs.get("Labels")
-        return str((tags or {}).get(labels.OWNER_PID, ""))
-    return ""
 
 
 def _nothing_left(host: docker.DockerClient, jobs: list[batch.Job]) -> None:
