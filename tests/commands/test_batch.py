@@ -294,7 +294,8 @@ def test_a_stopped_batch_keeps_what_it_finished_and_the_rerun_does_the_rest(
     assert 1 <= len(kept) < len(students), "stopped after the first result, before the last"
     assert not list((out / "results").glob("*/.*")), "no half-written result"
     left = set(leftovers.find(host_engine)) - orphans_before  # with a killed cluster worker's: not ours
-    assert {item for item in left if owner_pid(host_engine, item) in batch_pids} == set(), "runs left stuff"
+    ours = {item for item in left if owner_pid(host_engine, item) in batch_pids}
+    assert ours == set(), "the stopped runs left nothing"
 
     rerun = subprocess.run(command, capture_output=True, text=True, timeout=300)
 

@@ -55,9 +55,9 @@ TMPFS_FLAGS = frozenset(
 TMPFS_DATA = ("size", "mode", "uid", "gid", "nr_inodes", "nr_blocks", "mpol")
 _TMPFS_OPTIONS = "size=, mode=, uid=, gid=, nr_inodes= and flags such as ro or noexec are."
 RESOLVER_PORT = 53
-PORT_DIGITS = 5  # of the largest port, 65535; more is no port (`go_number`)
 """The sandbox's own port where its engine asks for names (an offline sandbox's resolv.conf names its
 loopback): no published port may take it."""
+PORT_DIGITS = 5  # of the largest port, 65535; more is no port (`go_number`)
 _HOST_PORT = re.compile(r"[0-9]+(-[0-9]+)?")
 """A host port as the engine reads it (`strconv.ParseUint` of each end of a range), or a range."""
 
